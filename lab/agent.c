@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "agent.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/utsname.h>
+
+#include "domxml.h"
+#include "params.h"
+#include "seed.h"
+#include "util.h"
+#include "vm.h"
+
+#define RUN_DIR "/run/exitlab"
+#define L2_CONSOLE RUN_DIR "/l2-console.log"
+#define L2_RESULTS RUN_DIR "/l2-results.jsonl"
+/* L0 attaches the seed as the second disk and L2's root overlay as the third. */
+#define SEED_DEVICE "/dev/vdb"
+#define L2_ROOT_DEVICE "/dev/vdc"
+
+/* Units L2 does not need: each costs seconds under nested emulation. */
+#define L2_MASKED_UNITS                                                                  \
+	"systemd.mask=e2scrub_reap.service systemd.mask=apt-daily.timer "               \
+	"systemd.mask=apt-daily-upgrade.timer systemd.mask=fstrim.timer "               \
+	"systemd.mask=man-db.timer systemd.mask=serial-getty@ttyS0.service "            \
+	"systemd.mask=getty@tty1.service systemd.mask=sys-kernel-debug.mount "          \
+	"systemd.mask=sys-kernel-tracing.mount"
+
+struct agent {
+	struct l2_params params;
+	struct json_object *bundle; /* sent to L0 whatever happens */
+	struct json_object *l1;
+};
+
+static void add_str(struct json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static int fail(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct agent *a, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	log_error("%s", msg ? msg : "out of memory");
+	if (!json_object_object_get_ex(a->bundle, "error", NULL))
+		add_str(a->bundle, "error", msg);
+	return -EIO;
+}
+
+static char *cpu_vendor(void)
+{
+	_cleanup_free_ char *cpuinfo = NULL;
+	char *p;
+
+	if (read_file("/proc/cpuinfo", &cpuinfo, NULL) < 0)
+		return NULL;
+	p = strstr(cpuinfo, "vendor_id");
+	if (!p || !(p = strchr(p, ':')))
+		return NULL;
+	p += 1 + strspn(p + 1, " \t");
+	return strndup(p, strcspn(p, "\n"));
+}
+
+static void record_command(struct json_object *o, const char *key, char *const argv[])
+{
+	_cleanup_free_ char *out = NULL;
+
+	if (capture_command(argv, &out) >= 0)
+		add_str(o, key, out);
+}
+
+static int load_kvm(struct agent *a)
+{
+	_cleanup_free_ char *vendor = cpu_vendor(), *param = NULL;
+	const char *module;
+	char *kvm_argv[] = { "modprobe", "kvm", "exit_stats=1", NULL };
+	char *vendor_argv[] = { "modprobe", NULL, NULL };
+	char *modinfo_argv[] = { "modinfo", "-F", "vermagic", "kvm", NULL };
+	char *path_argv[] = { "modinfo", "-n", NULL, NULL };
+	int r;
+
+	if (!vendor)
+		return fail(a, "cannot read the CPU vendor from /proc/cpuinfo");
+	add_str(a->l1, "cpu_vendor", vendor);
+	if (strcmp(vendor, "GenuineIntel") == 0)
+		module = "kvm_intel";
+	else if (strcmp(vendor, "AuthenticAMD") == 0)
+		module = "kvm_amd";
+	else
+		return fail(a, "CPU vendor %s has no KVM module", vendor);
+	vendor_argv[1] = (char *)module;
+	path_argv[2] = (char *)module;
+
+	log_info("L1: loading the patched kvm (exit_stats=1) and %s", module);
+	r = run_command(kvm_argv, NULL);
+	if (r != 0)
+		return fail(a, "modprobe kvm exit_stats=1 failed (status %d)", r);
+	r = run_command(vendor_argv, NULL);
+	if (r != 0)
+		return fail(a, "modprobe %s failed (status %d): is virtualization offered to L1?",
+			    module, r);
+	if (read_file("/sys/module/kvm/parameters/exit_stats", &param, NULL) < 0)
+		return fail(a, "the loaded kvm module has no exit_stats parameter: it is not the "
+			       "patched one (rebuild the L1 image: make images)");
+	if (param[0] != 'Y')
+		return fail(a, "kvm exit_stats is %c, expected Y", param[0]);
+	if (access("/dev/kvm", R_OK | W_OK) < 0)
+		return fail(a, "/dev/kvm is missing after loading %s", module);
+	add_str(a->l1, "kvm_vendor_module", module);
+	record_command(a->l1, "kvm_vermagic", modinfo_argv);
+	record_command(a->l1, "kvm_vendor_module_path", path_argv);
+	json_object_object_add(a->l1, "exit_stats", json_object_new_boolean(1));
+	return 0;
+}
+
+static int start_libvirt(struct agent *a, virConnectPtr *ret_conn)
+{
+	char *virtlogd[] = { "virtlogd", "-d", NULL };
+	char *libvirtd[] = { "libvirtd", "-d", NULL };
+	char *version[] = { "qemu-system-x86_64", "--version", NULL };
+	unsigned long lib_version = 0;
+
+	log_info("L1: starting virtlogd and libvirtd");
+	if (run_command(virtlogd, NULL) != 0 || run_command(libvirtd, NULL) != 0)
+		return fail(a, "virtlogd or libvirtd did not start");
+	if (vm_connect("qemu:///system", 90, ret_conn) < 0)
+		return fail(a, "libvirtd in L1 did not answer within 90 s: %s", vm_last_error());
+	if (virConnectGetLibVersion(*ret_conn, &lib_version) == 0) {
+		_cleanup_free_ char *v = xasprintf("%lu.%lu.%lu", lib_version / 1000000,
+						   lib_version / 1000 % 1000, lib_version % 1000);
+		add_str(a->l1, "libvirt_version", v);
+	}
+	record_command(a->l1, "qemu_version", version);
+	log_info("L1: libvirtd answers");
+	return 0;
+}
+
+static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
+{
+	_cleanup_free_ char *name = xasprintf("exitlab-l2-%s", a->params.run_id);
+	_cleanup_free_ char *kernel = xasprintf("/boot/vmlinuz-%s", release);
+	_cleanup_free_ char *initrd = xasprintf("/boot/initrd.img-%s", release);
+	struct dom_config cfg = {
+		.name = name,
+		.accel = DOM_ACCEL_KVM,
+		.cpu = DOM_CPU_HOST,
+		.memory_mib = a->params.memory_mib,
+		.vcpus = a->params.vcpus,
+		.kernel = kernel,
+		.initrd = initrd,
+		.cmdline = "root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet " L2_MASKED_UNITS,
+		.disks = {
+			{ .path = L2_ROOT_DEVICE, .format = "raw", .target = "vda", .block = true },
+			{ .path = SEED_DEVICE, .format = "raw", .target = "vdb", .block = true,
+			  .readonly = true },
+		},
+		.n_disks = 2,
+		.channels = { { .name = EXITLAB_RESULTS_PORT, .path = L2_RESULTS } },
+		.n_channels = 1,
+		.console_log = L2_CONSOLE,
+	};
+
+	return dom_config_to_xml(&cfg, ret_xml);
+}
+
+static int collect_probe_output(struct agent *a)
+{
+	_cleanup_free_ char *text = NULL;
+	struct json_object *snapshots = json_object_new_array();
+	char *line, *save = NULL;
+
+	json_object_object_add(a->bundle, "snapshots", snapshots);
+	if (read_file(L2_RESULTS, &text, NULL) < 0)
+		return fail(a, "L2 wrote no probe output (%s missing)", L2_RESULTS);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *o = json_tokener_parse(line);
+
+		if (!o)
+			return fail(a, "L2 probe output has a line that is not JSON");
+		json_object_array_add(snapshots, o);
+	}
+	if (json_object_array_length(snapshots) == 0)
+		return fail(a, "L2 probe output is empty: the probe did not run in L2");
+	return 0;
+}
+
+static int run_l2(struct agent *a, virConnectPtr conn)
+{
+	_cleanup_free_ char *xml = NULL, *tail = NULL;
+	struct json_object *l2 = json_object_new_object();
+	struct vm_run_opts opts = {
+		.label = "L2",
+		.timeout_s = a->params.timeout_s,
+		.console_log = L2_CONSOLE,
+		.progress_s = 20,
+	};
+	struct utsname u;
+	double seconds = 0;
+	int r;
+
+	json_object_object_add(a->bundle, "l2", l2);
+	uname(&u);
+	if (access(SEED_DEVICE, R_OK) < 0 || access(L2_ROOT_DEVICE, R_OK) < 0)
+		return fail(a, "L1 lacks %s (seed) or %s (L2 root): L0 attached the wrong disks",
+			    SEED_DEVICE, L2_ROOT_DEVICE);
+	r = l2_xml(a, u.release, &xml);
+	if (r < 0)
+		return fail(a, "cannot build the L2 domain XML: %s", strerror(-r));
+	json_object_object_add(l2, "vcpus", json_object_new_int((int)a->params.vcpus));
+	json_object_object_add(l2, "memory_mib", json_object_new_int((int)a->params.memory_mib));
+	add_str(l2, "kernel", u.release);
+
+	log_info("L2: starting (kvm, %u vCPU, %u MiB, cloud-init NoCloud seed), timeout %u s",
+		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
+	r = vm_run(conn, xml, &opts, &seconds);
+	json_object_object_add(l2, "seconds", json_object_new_double(seconds));
+	tail = file_tail(L2_CONSOLE, 40);
+	add_str(l2, "console_tail", tail);
+	if (r == -ETIMEDOUT)
+		return fail(a, "L2 did not finish within %u s", a->params.timeout_s);
+	if (r == -EINTR)
+		return fail(a, "interrupted while L2 ran");
+	if (r < 0)
+		return fail(a, "L2 did not start: %s", vm_last_error());
+	log_info("L2: stopped after %.1f s", seconds);
+	return collect_probe_output(a);
+}
+
+/* /dev/vportNpM of a named virtio-serial port: L1 runs without udev's symlinks. */
+static char *find_port(const char *name)
+{
+	_cleanup_(closedirp) DIR *d = opendir("/sys/class/virtio-ports");
+	struct dirent *de;
+
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL, *value = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("/sys/class/virtio-ports/%s/name", de->d_name);
+		if (read_file(path, &value, NULL) < 0)
+			continue;
+		value[strcspn(value, "\n")] = '\0';
+		if (strcmp(value, name) == 0)
+			return xasprintf("/dev/%s", de->d_name);
+	}
+	return NULL;
+}
+
+static int send_bundle(struct agent *a)
+{
+	const char *text = json_object_to_json_string_ext(a->bundle, JSON_C_TO_STRING_PLAIN);
+	_cleanup_free_ char *port = find_port(EXITLAB_BUNDLE_PORT);
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(text), done = 0;
+
+	if (!port) {
+		log_error("no virtio-serial port %s: cannot send results to L0", EXITLAB_BUNDLE_PORT);
+		return -ENOENT;
+	}
+	fd = open(port, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("cannot open %s: %s", port, strerror(errno));
+		return -errno;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("writing the bundle failed: %s", strerror(errno));
+			return -errno;
+		}
+		done += (size_t)n;
+	}
+	if (write(fd, "\n", 1) != 1)
+		return -EIO;
+	fsync(fd);
+	log_info("L1: sent %zu bytes of results to L0", len + 1);
+	return 0;
+}
+
+int agent_main(int argc, char **argv)
+{
+	_cleanup_free_ char *cmdline = NULL;
+	struct agent a = { .params = L2_PARAMS_DEFAULT };
+	virConnectPtr conn = NULL;
+	struct utsname u;
+	char err[256];
+	int r;
+
+	(void)argc;
+	(void)argv;
+	log_init();
+	a.bundle = json_object_new_object();
+	a.l1 = json_object_new_object();
+	add_str(a.bundle, "schema", "exitlab-l1/1");
+	json_object_object_add(a.bundle, "l1", a.l1);
+	uname(&u);
+	add_str(a.l1, "kernel", u.release);
+
+	if (read_file("/proc/cmdline", &cmdline, NULL) < 0 ||
+	    l2_params_from_cmdline(cmdline, &a.params, err, sizeof(err)) < 0) {
+		r = fail(&a, "bad L1 kernel command line: %s", err);
+		goto out;
+	}
+	add_str(a.bundle, "run_id", a.params.run_id);
+	mkdir_p(RUN_DIR, 0755);
+	r = vm_init();
+	if (r < 0) {
+		r = fail(&a, "cannot initialize libvirt");
+		goto out;
+	}
+	r = load_kvm(&a);
+	if (r < 0)
+		goto out;
+	r = start_libvirt(&a, &conn);
+	if (r < 0)
+		goto out;
+	r = run_l2(&a, conn);
+out:
+	json_object_object_add(a.bundle, "ok", json_object_new_boolean(r == 0));
+	if (conn)
+		virConnectClose(conn);
+	send_bundle(&a);
+	json_object_put(a.bundle);
+	sync();
+	if (getpid() == 1) {
+		log_info("L1: powering off");
+		reboot(RB_POWER_OFF);
+	}
+	return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_DOMXML_H
+#define EXITLAB_DOMXML_H
+
+#include <stdbool.h>
+
+enum dom_accel {
+	DOM_ACCEL_TCG, /* libvirt type 'qemu': software emulation */
+	DOM_ACCEL_KVM,
+};
+
+enum dom_cpu {
+	DOM_CPU_EPYC_SVM,  /* EPYC model with SVM required: nested SVM under TCG */
+	DOM_CPU_HOST,      /* host-passthrough: whatever the hypervisor below offers */
+};
+
+struct dom_disk {
+	const char *path;
+	const char *format; /* "raw", "qcow2" */
+	const char *target; /* "vda" */
+	bool block;         /* a block device, not a file */
+	bool readonly;
+};
+
+struct dom_channel {
+	const char *name; /* virtio-serial port name seen by the guest */
+	const char *path; /* file on the host side */
+};
+
+#define DOM_MAX_DISKS 4
+#define DOM_MAX_CHANNELS 2
+
+struct dom_config {
+	const char *name;
+	enum dom_accel accel;
+	enum dom_cpu cpu;
+	unsigned memory_mib;
+	unsigned vcpus;
+	const char *kernel, *initrd, *cmdline;
+	struct dom_disk disks[DOM_MAX_DISKS];
+	unsigned n_disks;
+	struct dom_channel channels[DOM_MAX_CHANNELS];
+	unsigned n_channels;
+	const char *console_log; /* serial console written to this file */
+	const char *emulator;    /* NULL: libvirt's default */
+};
+
+/* Domain XML for cfg, or -EINVAL when cfg lacks something libvirt needs. */
+int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml);
+
+#endif

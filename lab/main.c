@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * exitlab: boots a patched KVM host (L1) through libvirt, runs an L2 guest in
+ * it and brings home the exit counts the guest read from L1's KVM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+#include "run.h"
+#include "seed.h"
+#include "util.h"
+#include "vm.h"
+
+static const char usage[] =
+	"usage: exitlab run [options]     run the whole chain from this host (L0)\n"
+	"       exitlab agent             inside L1 only: run L2 and report to L0\n"
+	"\n"
+	"run options:\n"
+	"  --run-id ID          name of the run (default: UTC time, e.g. 20261124T140100Z)\n"
+	"  --results DIR        where results/<run-id>/ goes (default: results)\n"
+	"  --images DIR         vmlinuz, initrd.img, l1.img, l2.img (default: build/images)\n"
+	"  --work DIR           per-run scratch space (default: build/runs)\n"
+	"  --accel auto|kvm|tcg accelerator for L1 (default: auto, decided by a trial)\n"
+	"  --uri URI            libvirt connection (default: qemu:///system)\n"
+	"  --l1-timeout S       seconds before L1 is destroyed (default: 1200)\n"
+	"  --l1-vcpus N         (default: 2)\n"
+	"  --l1-memory MIB      (default: 4096)\n"
+	"  --l2-timeout S       seconds before L2 is destroyed, inside L1 (default: 900)\n"
+	"  --l2-vcpus N         (default: 1)\n"
+	"  --l2-memory MIB      (default: 1024)\n";
+
+static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = s && *s != '-' ? strtoul(s, &end, 10) : 0;
+	if (!s || *s == '-' || errno || *end || v < min || v > max) {
+		fprintf(stderr, "exitlab: --%s takes a whole number from %u to %u, not '%s'\n", opt,
+			min, max, s ? s : "");
+		return -EINVAL;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
+	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
+	       OPT_L2_MEMORY, OPT_HELP };
+	static const struct option options[] = {
+		{ "run-id", required_argument, NULL, OPT_RUN_ID },
+		{ "results", required_argument, NULL, OPT_RESULTS },
+		{ "images", required_argument, NULL, OPT_IMAGES },
+		{ "work", required_argument, NULL, OPT_WORK },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "uri", required_argument, NULL, OPT_URI },
+		{ "l1-timeout", required_argument, NULL, OPT_L1_TIMEOUT },
+		{ "l1-vcpus", required_argument, NULL, OPT_L1_VCPUS },
+		{ "l1-memory", required_argument, NULL, OPT_L1_MEMORY },
+		{ "l2-timeout", required_argument, NULL, OPT_L2_TIMEOUT },
+		{ "l2-vcpus", required_argument, NULL, OPT_L2_VCPUS },
+		{ "l2-memory", required_argument, NULL, OPT_L2_MEMORY },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{}
+	};
+	struct run_opts o = {
+		.uri = "qemu:///system",
+		.images_dir = "build/images",
+		.results_dir = "results",
+		.work_dir = "build/runs",
+		.accel = ACCEL_AUTO,
+		.l1_timeout_s = 1200,
+		.l1_vcpus = 2,
+		.l1_memory_mib = 4096,
+		.l2 = L2_PARAMS_DEFAULT,
+	};
+	const char *run_id = NULL;
+	int c, r = 0;
+
+	o.l2.timeout_s = 900;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1 && r == 0) {
+		switch (c) {
+		case OPT_RUN_ID:
+			run_id = optarg;
+			break;
+		case OPT_RESULTS:
+			o.results_dir = optarg;
+			break;
+		case OPT_IMAGES:
+			o.images_dir = optarg;
+			break;
+		case OPT_WORK:
+			o.work_dir = optarg;
+			break;
+		case OPT_ACCEL:
+			r = accel_request_parse(optarg, &o.accel);
+			if (r < 0)
+				fprintf(stderr, "exitlab: --accel takes auto, kvm or tcg, not '%s'\n",
+					optarg);
+			break;
+		case OPT_URI:
+			o.uri = optarg;
+			break;
+		case OPT_L1_TIMEOUT:
+			r = parse_uint("l1-timeout", optarg, 30, 86400, &o.l1_timeout_s);
+			break;
+		case OPT_L1_VCPUS:
+			r = parse_uint("l1-vcpus", optarg, 1, 64, &o.l1_vcpus);
+			break;
+		case OPT_L1_MEMORY:
+			r = parse_uint("l1-memory", optarg, 1024, 262144, &o.l1_memory_mib);
+			break;
+		case OPT_L2_TIMEOUT:
+			r = parse_uint("l2-timeout", optarg, 10, 86400, &o.l2.timeout_s);
+			break;
+		case OPT_L2_VCPUS:
+			r = parse_uint("l2-vcpus", optarg, 1, 64, &o.l2.vcpus);
+			break;
+		case OPT_L2_MEMORY:
+			r = parse_uint("l2-memory", optarg, 128, 65536, &o.l2.memory_mib);
+			break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (r < 0)
+		return 2;
+	if (optind < argc) {
+		fprintf(stderr, "exitlab: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (run_id) {
+		if (!run_id_valid(run_id)) {
+			fprintf(stderr, "exitlab: --run-id '%s': use 1-64 of [A-Za-z0-9._-], "
+					"not starting with '.'\n", run_id);
+			return 2;
+		}
+		snprintf(o.l2.run_id, sizeof(o.l2.run_id), "%s", run_id);
+	} else {
+		time_t now = time(NULL);
+
+		strftime(o.l2.run_id, sizeof(o.l2.run_id), "%Y%m%dT%H%M%SZ", gmtime(&now));
+	}
+	if (o.l2.timeout_s + 120 > o.l1_timeout_s) {
+		fprintf(stderr, "exitlab: --l1-timeout (%u) must exceed --l2-timeout (%u) by 120 s "
+				"for L1's own boot\n", o.l1_timeout_s, o.l2.timeout_s);
+		return 2;
+	}
+	log_init();
+	if (vm_init() < 0) {
+		log_error("cannot initialize libvirt: %s", vm_last_error());
+		return 1;
+	}
+	return run_lab(&o);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "agent"))
+		return agent_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	fprintf(stderr, "exitlab: unknown command '%s'\n%s", argv[1], usage);
+	return 2;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_PARAMS_H
+#define EXITLAB_PARAMS_H
+
+#include <stddef.h>
+
+/* What L0 tells the agent in L1, carried on L1's kernel command line. */
+struct l2_params {
+	char run_id[65];
+	unsigned timeout_s;
+	unsigned vcpus;
+	unsigned memory_mib;
+};
+
+#define L2_PARAMS_DEFAULT \
+	{ .run_id = "manual", .timeout_s = 600, .vcpus = 1, .memory_mib = 1024 }
+
+/* "exitlab.run_id=... exitlab.l2_timeout=..." */
+char *l2_params_to_cmdline(const struct l2_params *p);
+
+/* Reads them back; unknown keys are ignored, bad values are -EINVAL with a reason. */
+int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "run.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "domxml.h"
+#include "results.h"
+#include "seed.h"
+#include "util.h"
+#include "vm.h"
+
+struct run_paths {
+	char *kernel, *initrd, *l1_image, *l2_image;
+	char *work, *l1_overlay, *l2_overlay, *seed_dir, *seed_iso, *bundle;
+	char *partial, *final, *console, *tool_log;
+};
+
+static void run_paths_free(struct run_paths *p)
+{
+	char **fields[] = { &p->kernel, &p->initrd, &p->l1_image, &p->l2_image, &p->work,
+			    &p->l1_overlay, &p->l2_overlay, &p->seed_dir, &p->seed_iso,
+			    &p->bundle, &p->partial, &p->final, &p->console, &p->tool_log };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		free(*fields[i]);
+		*fields[i] = NULL;
+	}
+}
+
+static char *absolute(const char *dir, const char *name)
+{
+	char buf[PATH_MAX];
+	_cleanup_free_ char *joined = xasprintf("%s/%s", dir, name);
+
+	if (!realpath(joined, buf))
+		return NULL;
+	return strdup(buf);
+}
+
+static int check_images(const struct run_opts *o, struct run_paths *p)
+{
+	static const char *const names[] = { "vmlinuz", "initrd.img", "l1.img", "l2.img" };
+	char **slots[] = { &p->kernel, &p->initrd, &p->l1_image, &p->l2_image };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		*slots[i] = absolute(o->images_dir, names[i]);
+		if (!*slots[i]) {
+			log_error("%s/%s is missing: build the images first with 'make images' "
+				  "(or run 'make lab')",
+				  o->images_dir, names[i]);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int make_overlay(const char *base, const char *overlay, const char *log)
+{
+	char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+			 (char *)base, (char *)overlay, NULL };
+	int r = run_command(argv, log);
+
+	return r == 0 ? 0 : (r < 0 ? r : -EIO);
+}
+
+static int prepare(const struct run_opts *o, struct run_paths *p)
+{
+	struct seed_config seed = { .run_id = o->l2.run_id };
+	char cwd[PATH_MAX];
+	int r;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	p->work = o->work_dir[0] == '/' ? xasprintf("%s/%s", o->work_dir, o->l2.run_id)
+					: xasprintf("%s/%s/%s", cwd, o->work_dir, o->l2.run_id);
+	p->partial = o->results_dir[0] == '/'
+			     ? xasprintf("%s/.%s.partial", o->results_dir, o->l2.run_id)
+			     : xasprintf("%s/%s/.%s.partial", cwd, o->results_dir, o->l2.run_id);
+	p->final = o->results_dir[0] == '/' ? xasprintf("%s/%s", o->results_dir, o->l2.run_id)
+					    : xasprintf("%s/%s/%s", cwd, o->results_dir, o->l2.run_id);
+	if (file_exists(p->final)) {
+		log_error("%s exists already: choose another --run-id", p->final);
+		return -EEXIST;
+	}
+	r = mkdir_p(p->work, 0755);
+	if (r == 0)
+		r = mkdir_p(p->partial, 0755);
+	if (r < 0) {
+		log_error("cannot create %s or %s: %s", p->work, p->partial, strerror(-r));
+		return r;
+	}
+	p->l1_overlay = xasprintf("%s/l1.qcow2", p->work);
+	p->l2_overlay = xasprintf("%s/l2.qcow2", p->work);
+	p->seed_dir = xasprintf("%s/seed", p->partial);
+	p->seed_iso = xasprintf("%s/seed.iso", p->work);
+	p->bundle = xasprintf("%s/bundle.jsonl", p->work);
+	p->console = xasprintf("%s/l1-console.log", p->partial);
+	p->tool_log = xasprintf("%s/tools.log", p->partial);
+	unlink(p->l1_overlay);
+	unlink(p->l2_overlay);
+
+	log_info("run %s: overlays on the cached images, cloud-init seed", o->l2.run_id);
+	r = make_overlay(p->l1_image, p->l1_overlay, p->tool_log);
+	if (r == 0)
+		r = make_overlay(p->l2_image, p->l2_overlay, p->tool_log);
+	if (r < 0) {
+		log_error("qemu-img could not create the run's overlays (see %s)", p->tool_log);
+		return r;
+	}
+	r = seed_build_iso(&seed, p->seed_dir, p->seed_iso, p->tool_log);
+	if (r < 0) {
+		log_error("could not build the cloud-init seed image (see %s)", p->tool_log);
+		return r;
+	}
+	return 0;
+}
+
+static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
+		  const struct run_paths *p, char **ret_xml)
+{
+	_cleanup_free_ char *name = xasprintf("exitlab-l1-%s", o->l2.run_id);
+	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
+	_cleanup_free_ char *cmdline = xasprintf(
+		"root=/dev/vda rw console=ttyS0 panic=-1 init=/usr/local/sbin/exitlab-l1-init %s",
+		params);
+	struct dom_config cfg = {
+		.name = name,
+		.accel = accel->accel,
+		.cpu = accel->cpu,
+		.memory_mib = o->l1_memory_mib,
+		.vcpus = o->l1_vcpus,
+		.kernel = p->kernel,
+		.initrd = p->initrd,
+		.cmdline = cmdline,
+		.disks = {
+			{ .path = p->l1_overlay, .format = "qcow2", .target = "vda" },
+			{ .path = p->seed_iso, .format = "raw", .target = "vdb", .readonly = true },
+			{ .path = p->l2_overlay, .format = "qcow2", .target = "vdc" },
+		},
+		.n_disks = 3,
+		.channels = { { .name = EXITLAB_BUNDLE_PORT, .path = p->bundle } },
+		.n_channels = 1,
+		.console_log = p->console,
+	};
+
+	return dom_config_to_xml(&cfg, ret_xml);
+}
+
+static void print_tail(const char *what, const char *text)
+{
+	if (!text || !*text)
+		return;
+	fprintf(stderr, "---- last lines of %s ----\n%s\n---- end of %s ----\n", what, text, what);
+}
+
+static int write_json(const char *dir, const char *name, struct json_object *o)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							     JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return write_file_atomic(path, text, strlen(text));
+}
+
+static struct json_object *environment(const struct run_opts *o, const struct accel_choice *accel,
+				       virConnectPtr conn, struct json_object *l1)
+{
+	struct json_object *env = json_object_new_object();
+	unsigned long hv = 0, lib = 0;
+	char buf[64];
+
+	json_object_object_add(env, "run_id", json_object_new_string(o->l2.run_id));
+	json_object_object_add(env, "accelerator",
+			       json_object_new_string(accel->accel == DOM_ACCEL_KVM ? "kvm" : "tcg"));
+	json_object_object_add(env, "accelerator_reason", json_object_new_string(accel->why));
+	json_object_object_add(env, "l1_cpu",
+			       json_object_new_string(accel->cpu == DOM_CPU_HOST ? "host-passthrough"
+										 : "EPYC,+svm"));
+	json_object_object_add(env, "l1_vcpus", json_object_new_int((int)o->l1_vcpus));
+	json_object_object_add(env, "l1_memory_mib", json_object_new_int((int)o->l1_memory_mib));
+	if (virConnectGetVersion(conn, &hv) == 0) {
+		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
+		json_object_object_add(env, "l0_qemu_version", json_object_new_string(buf));
+	}
+	if (virConnectGetLibVersion(conn, &lib) == 0) {
+		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
+		json_object_object_add(env, "l0_libvirt_version", json_object_new_string(buf));
+	}
+	if (l1)
+		json_object_object_add(env, "l1", json_object_get(l1));
+	return env;
+}
+
+/* Reads L1's bundle; returns the last snapshot's text or NULL after saying why. */
+static int read_bundle(const struct run_paths *p, struct json_object **ret_bundle)
+{
+	_cleanup_free_ char *text = NULL;
+	struct json_object *bundle, *ok, *error;
+
+	if (read_file(p->bundle, &text, NULL) < 0 || !*text) {
+		log_error("L1 sent no results (the agent in L1 did not finish)");
+		return -ENODATA;
+	}
+	bundle = json_tokener_parse(text);
+	if (!bundle || !json_object_is_type(bundle, json_type_object)) {
+		log_error("L1's results are not a JSON object");
+		json_object_put(bundle);
+		return -EBADMSG;
+	}
+	*ret_bundle = bundle;
+	if (json_object_object_get_ex(bundle, "ok", &ok) && json_object_get_boolean(ok))
+		return 0;
+	if (json_object_object_get_ex(bundle, "error", &error))
+		log_error("L1: %s", json_object_get_string(error));
+	else
+		log_error("L1 reported a failure without a reason");
+	return -EIO;
+}
+
+static int save_results(const struct run_opts *o, const struct run_paths *p,
+			const struct accel_choice *accel, virConnectPtr conn,
+			struct json_object *bundle, double l1_seconds)
+{
+	struct json_object *snapshots, *last, *l1 = NULL, *l2 = NULL, *env;
+	struct snapshot snap;
+	_cleanup_free_ char *csv = NULL, *csv_path = NULL;
+	char err[256];
+	size_t n;
+	int r;
+
+	json_object_object_get_ex(bundle, "l1", &l1);
+	json_object_object_get_ex(bundle, "l2", &l2);
+	env = environment(o, accel, conn, l1);
+	json_object_object_add(env, "l1_seconds", json_object_new_double(l1_seconds));
+	if (l2)
+		json_object_object_add(env, "l2", json_object_get(l2));
+	r = write_json(p->partial, "env.json", env);
+	json_object_put(env);
+	if (r < 0)
+		return r;
+	r = write_json(p->partial, "bundle.json", bundle);
+	if (r < 0)
+		return r;
+
+	if (!json_object_object_get_ex(bundle, "snapshots", &snapshots) ||
+	    !json_object_is_type(snapshots, json_type_array) ||
+	    (n = json_object_array_length(snapshots)) == 0) {
+		log_error("L1's results hold no probe snapshot");
+		return -ENODATA;
+	}
+	last = json_object_array_get_idx(snapshots, n - 1);
+	r = snapshot_parse(json_object_to_json_string(last), &snap, err, sizeof(err));
+	if (r < 0) {
+		log_error("the probe's snapshot is malformed: %s", err);
+		return r;
+	}
+	r = write_json(p->partial, "snapshot.json", last);
+	csv = snapshot_to_csv(&snap);
+	csv_path = xasprintf("%s/summary.csv", p->partial);
+	if (r == 0)
+		r = csv ? write_file_atomic(csv_path, csv, strlen(csv)) : -ENOMEM;
+	if (r == 0) {
+		printf("\nexits seen by L1's KVM for the L2 guest (%s, %s), at the end of its run:\n",
+		       snap.vendor, snap.arch == EXIT_ARCH_VMX ? "VMX basic exit reasons"
+							       : "SVM exit codes");
+		snapshot_print_table(&snap, stdout);
+	}
+	snapshot_free(&snap);
+	return r;
+}
+
+int run_lab(const struct run_opts *o)
+{
+	struct run_paths p = { 0 };
+	struct accel_choice accel;
+	struct json_object *bundle = NULL;
+	virConnectPtr conn = NULL;
+	_cleanup_free_ char *xml = NULL;
+	struct vm_run_opts vo = {
+		.label = "L1",
+		.timeout_s = o->l1_timeout_s,
+		.progress_s = 20,
+	};
+	double seconds = 0;
+	int r, status = 1;
+
+	if (check_images(o, &p) < 0)
+		goto out;
+	if (vm_connect(o->uri, 3, &conn) < 0) {
+		log_error("libvirtd is not reachable at %s (%s): start it with 'make services'",
+			  o->uri, vm_last_error());
+		goto out;
+	}
+	log_info("choosing the accelerator for L1 (a trial KVM guest first)");
+	r = accel_choose(conn, o->accel, p.kernel, &accel);
+	if (r < 0) {
+		log_error("%s", accel.why);
+		goto out;
+	}
+	log_info("accelerator: %s", accel.why);
+	if (prepare(o, &p) < 0)
+		goto out;
+	r = l1_xml(o, &accel, &p, &xml);
+	if (r < 0) {
+		log_error("cannot build the L1 domain XML: %s", strerror(-r));
+		goto out;
+	}
+	vo.console_log = p.console;
+	log_info("L1: booting the patched KVM host (%s, %u vCPU, %u MiB), timeout %u s",
+		 accel.accel == DOM_ACCEL_KVM ? "kvm" : "tcg", o->l1_vcpus, o->l1_memory_mib,
+		 o->l1_timeout_s);
+	r = vm_run(conn, xml, &vo, &seconds);
+	if (r == -EINTR) {
+		log_error("interrupted: L1 destroyed, partial output kept in %s", p.partial);
+		status = 130;
+		goto out;
+	}
+	if (r == -ETIMEDOUT)
+		log_error("L1 did not finish within %u s; destroyed it", o->l1_timeout_s);
+	else if (r < 0)
+		log_error("L1 did not start: %s", vm_last_error());
+	else
+		log_info("L1: stopped after %.1f s", seconds);
+
+	if (r == 0 && read_bundle(&p, &bundle) == 0 &&
+	    save_results(o, &p, &accel, conn, bundle, seconds) == 0) {
+		if (rename(p.partial, p.final) < 0) {
+			log_error("cannot rename %s to %s: %s", p.partial, p.final, strerror(errno));
+			goto out;
+		}
+		log_info("results written to %s", p.final);
+		status = 0;
+		goto out;
+	}
+	/* A failed run keeps everything it has for the post-mortem. */
+	if (bundle) {
+		struct json_object *l2, *tail;
+
+		write_json(p.partial, "bundle.json", bundle);
+		if (json_object_object_get_ex(bundle, "l2", &l2) &&
+		    json_object_object_get_ex(l2, "console_tail", &tail))
+			print_tail("L2's console", json_object_get_string(tail));
+	}
+	{
+		_cleanup_free_ char *tail = file_tail(p.console, 25);
+
+		print_tail("L1's console", tail);
+	}
+	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
+out:
+	if (p.work && status == 0) {
+		unlink(p.l1_overlay);
+		unlink(p.l2_overlay);
+		unlink(p.seed_iso);
+		unlink(p.bundle);
+		rmdir(p.work);
+	}
+	json_object_put(bundle);
+	if (conn)
+		virConnectClose(conn);
+	run_paths_free(&p);
+	return status;
+}

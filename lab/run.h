@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_RUN_H
+#define EXITLAB_RUN_H
+
+#include "accel.h"
+#include "params.h"
+
+struct run_opts {
+	const char *uri;
+	const char *images_dir;  /* vmlinuz, initrd.img, l1.img, l2.img */
+	const char *results_dir; /* results/<run-id>/ goes here */
+	const char *work_dir;    /* per-run scratch: overlays, seed image */
+	enum accel_request accel;
+	unsigned l1_timeout_s, l1_vcpus, l1_memory_mib;
+	struct l2_params l2;
+};
+
+/* The whole chain from L0: returns a process exit status. */
+int run_lab(const struct run_opts *o);
+
+#endif

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Running one transient guest to its end through libvirt, the same at L0
+ * (the L1 hypervisor) and inside L1 (the L2 guest).
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <libvirt/virterror.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+bool vm_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+static void ignore_libvirt_error(void *opaque, virErrorPtr err)
+{
+	/* Errors are read with virGetLastErrorMessage() where they matter. */
+	(void)opaque;
+	(void)err;
+}
+
+int vm_init(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0)
+		return -EIO;
+	virSetErrorFunc(NULL, ignore_libvirt_error);
+	return 0;
+}
+
+const char *vm_last_error(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m ? m : "unknown libvirt error";
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn)
+{
+	double deadline = now_s() + wait_s;
+	virConnectPtr conn;
+
+	for (;;) {
+		conn = virConnectOpen(uri);
+		if (conn)
+			break;
+		if (now_s() >= deadline || vm_interrupted())
+			return -ECONNREFUSED;
+		sleep(1);
+	}
+	*ret_conn = conn;
+	return 0;
+}
+
+struct wait_state {
+	char name[128];
+	bool stopped;
+	int detail;
+};
+
+static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	struct wait_state *st = opaque;
+
+	(void)conn;
+	if (event == VIR_DOMAIN_EVENT_STOPPED && strcmp(virDomainGetName(dom), st->name) == 0) {
+		st->stopped = true;
+		st->detail = detail;
+	}
+	return 0;
+}
+
+static void on_tick(int timer, void *opaque)
+{
+	/* Only wakes the loop so that time-outs and signals are seen. */
+	(void)timer;
+	(void)opaque;
+}
+
+static void last_console_line(const char *console_log, char *buf, size_t len)
+{
+	_cleanup_free_ char *tail = console_log ? file_tail(console_log, 1) : NULL;
+	size_t i;
+
+	snprintf(buf, len, "%s", tail && *tail ? tail : "(nothing yet)");
+	for (i = 0; buf[i]; i++) {
+		if ((unsigned char)buf[i] < 0x20)
+			buf[i] = ' ';
+	}
+}
+
+int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds)
+{
+	struct wait_state st = { 0 };
+	virDomainPtr dom;
+	double started, next_progress;
+	int cb, timer, r = 0;
+
+	cb = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+					      VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), &st, NULL);
+	if (cb < 0)
+		return -EIO;
+	timer = virEventAddTimeout(1000, on_tick, NULL, NULL);
+
+	started = now_s();
+	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+	if (!dom) {
+		r = -EIO;
+		goto out;
+	}
+	snprintf(st.name, sizeof(st.name), "%s", virDomainGetName(dom));
+	next_progress = started + o->progress_s;
+
+	while (!st.stopped) {
+		double t = now_s();
+
+		if (vm_interrupted()) {
+			r = -EINTR;
+			break;
+		}
+		if (t - started > o->timeout_s) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (o->progress_s && t >= next_progress) {
+			char line[160];
+
+			last_console_line(o->console_log, line, sizeof(line));
+			log_info("%s: running for %.0f s; console: %s", o->label, t - started, line);
+			next_progress = t + o->progress_s;
+		}
+		if (virEventRunDefaultImpl() < 0) {
+			r = -EIO;
+			break;
+		}
+		/* Events can be lost if the daemon restarts: ask as well. */
+		if (!st.stopped && virDomainIsActive(dom) == 0)
+			st.stopped = true;
+	}
+	if (r < 0)
+		virDomainDestroy(dom);
+	virDomainFree(dom);
+out:
+	if (timer >= 0)
+		virEventRemoveTimeout(timer);
+	virConnectDomainEventDeregisterAny(conn, cb);
+	if (ret_seconds)
+		*ret_seconds = now_s() - started;
+	return r;
+}
+
+int vm_trial(virConnectPtr conn, const char *xml, unsigned hold_ms, char **ret_error)
+{
+	struct timespec hold = { .tv_sec = hold_ms / 1000, .tv_nsec = (hold_ms % 1000) * 1000000L };
+	virDomainPtr dom;
+	int active;
+
+	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+	if (!dom) {
+		char *p;
+
+		*ret_error = strdup(vm_last_error());
+		/* QEMU's stderr comes quoted over several lines: keep it one. */
+		for (p = *ret_error; p && *p; p++) {
+			if (*p == '\n')
+				*p = ' ';
+		}
+		return -EIO;
+	}
+	nanosleep(&hold, NULL);
+	active = virDomainIsActive(dom);
+	if (active == 1)
+		virDomainDestroy(dom);
+	virDomainFree(dom);
+	if (active != 1) {
+		*ret_error = strdup("the guest stopped on its own right after it started");
+		return -EIO;
+	}
+	*ret_error = NULL;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_VM_H
+#define EXITLAB_VM_H
+
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+
+/* Installs libvirt's event loop and SIGINT/SIGTERM handling; call before connecting. */
+int vm_init(void);
+
+/* Set by SIGINT/SIGTERM: every wait gives up and tears its domain down. */
+bool vm_interrupted(void);
+
+/* Opens uri, retrying for up to wait_s seconds while the daemon starts. */
+int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn);
+
+struct vm_run_opts {
+	const char *label;       /* "L1", "L2": names progress lines */
+	unsigned timeout_s;      /* destroyed after this long */
+	const char *console_log; /* its last lines go into errors and progress */
+	unsigned progress_s;     /* a progress line this often; 0: never */
+};
+
+/*
+ * Starts xml as a transient domain that dies with this connection
+ * (VIR_DOMAIN_START_AUTODESTROY) and waits until it stops by itself.
+ * Returns 0 when it stopped on its own, -ETIMEDOUT, -EINTR, or another
+ * negative errno when it could not start; ret_seconds is its run time.
+ */
+int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds);
+
+/* Starts xml, checks it is still running after hold_ms, destroys it. */
+int vm_trial(virConnectPtr conn, const char *xml, unsigned hold_ms, char **ret_error);
+
+/* libvirt's last error message, never NULL. */
+const char *vm_last_error(void);
+
+#endif

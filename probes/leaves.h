@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_LEAVES_H
+#define EXITLAB_LEAVES_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "reasons.h"
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/*
+ * Where CPUID answers come from: the real instruction in the probe, a fake
+ * machine in the tests.
+ */
+struct cpuid_source {
+	void (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *ret);
+	void *ctx;
+	uint64_t executed; /* CPUID instructions issued through this source */
+};
+
+void cpuid_native(void *ctx, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *ret);
+struct cpuid_regs cpuid_query(struct cpuid_source *src, uint32_t leaf, uint32_t subleaf);
+
+enum reason_class {
+	REASON_COUNTED,   /* defined and handled by KVM: count/cycles are real */
+	REASON_UNHANDLED, /* defined by the manual, no handler in KVM: all zero */
+	REASON_UNDEFINED, /* not defined by the manual: edx = 0xFFFFFFFF */
+	REASON_MALFORMED, /* anything else: the kernel broke the leaf ABI */
+};
+
+/* Classifies the answers of the two per-reason leaves for one ecx. */
+enum reason_class reason_classify(const struct cpuid_regs *count, const struct cpuid_regs *cycles);
+const char *reason_class_name(enum reason_class c);
+
+static inline uint64_t regs_cycles(const struct cpuid_regs *r)
+{
+	return ((uint64_t)r->ebx << 32) | r->ecx;
+}
+
+/* Number of plain CPUID instructions the snapshot runs to check CPUID's own count. */
+#define SNAPSHOT_CPUID_BURST 100
+
+/*
+ * Reads every per-reason leaf for ecx 0..scan limit and a few far values, and
+ * the totals. ret_obj holds raw registers and derived figures (schema in
+ * probes/README.md).
+ */
+int leaves_snapshot(struct cpuid_source *src, const char *phase, struct json_object **ret_obj);
+
+/* Vendor string from leaf 0. */
+void cpuid_vendor(struct cpuid_source *src, char ret_vendor[13]);
+
+#endif

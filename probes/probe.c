@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * exitlab-probe: runs inside the L2 guest and reads the exitlab CPUID leaves.
+ * Static, so it runs in any guest image without matching libraries.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "leaves.h"
+#include "probe_args.h"
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int emit(const char *out_path, struct json_object *obj)
+{
+	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	int fd = STDOUT_FILENO, r;
+
+	if (out_path) {
+		fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "exitlab-probe: cannot open %s: %s\n", out_path, strerror(errno));
+			return -errno;
+		}
+	}
+	r = write_all(fd, text, strlen(text));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && out_path)
+		fsync(fd);
+	if (out_path)
+		close(fd);
+	if (r < 0)
+		fprintf(stderr, "exitlab-probe: write failed: %s\n", strerror(-r));
+	return r;
+}
+
+static int cmd_query(const struct probe_args *a, struct cpuid_source *src)
+{
+	struct cpuid_regs r = cpuid_query(src, a->leaf, a->subleaf);
+
+	/* The layout of `cpuid -r -l LEAF -s ECX`, for side-by-side checks. */
+	printf("   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n",
+	       a->leaf, a->subleaf, r.eax, r.ebx, r.ecx, r.edx);
+	return 0;
+}
+
+static int cmd_snapshot(const struct probe_args *a, struct cpuid_source *src)
+{
+	struct json_object *obj = NULL;
+	int r;
+
+	r = leaves_snapshot(src, a->phase, &obj);
+	if (r == -EOPNOTSUPP) {
+		fprintf(stderr, "exitlab-probe: CPU vendor is neither Intel nor AMD\n");
+		return 1;
+	}
+	if (r < 0)
+		return 1;
+	r = emit(a->out, obj);
+	json_object_put(obj);
+	return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cpuid_source src = { .cpuid = cpuid_native };
+	struct probe_args args;
+	char err[256];
+
+	if (probe_args_parse(argc, argv, &args, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exitlab-probe: %s\n", err);
+		return 2;
+	}
+	switch (args.command) {
+	case PROBE_HELP:
+		fputs(probe_usage, stdout);
+		return 0;
+	case PROBE_QUERY:
+		return cmd_query(&args, &src);
+	case PROBE_SNAPSHOT:
+		return cmd_snapshot(&args, &src);
+	}
+	return 2;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "probe_args.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char probe_usage[] =
+	"usage: exitlab-probe query LEAF [ECX]\n"
+	"       exitlab-probe snapshot [--phase NAME] [--out FILE]\n"
+	"LEAF and ECX are 32-bit numbers (decimal or 0x hex).\n";
+
+static int parse_u32(const char *s, uint32_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > 0xFFFFFFFFull)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+#define FAIL(...)                                  \
+	do {                                       \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                    \
+	} while (0)
+
+int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, size_t errlen)
+{
+	struct probe_args a = { .phase = "snapshot" };
+	const char *cmd;
+	int i;
+
+	if (argc < 2)
+		FAIL("missing command (query, snapshot; --help for usage)");
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		a.command = PROBE_HELP;
+	} else if (!strcmp(cmd, "query")) {
+		a.command = PROBE_QUERY;
+		if (argc < 3 || argc > 4)
+			FAIL("query takes LEAF and an optional ECX");
+		if (parse_u32(argv[2], &a.leaf) < 0)
+			FAIL("query: LEAF '%s' is not a 32-bit number", argv[2]);
+		if (argc == 4 && parse_u32(argv[3], &a.subleaf) < 0)
+			FAIL("query: ECX '%s' is not a 32-bit number", argv[3]);
+	} else if (!strcmp(cmd, "snapshot")) {
+		a.command = PROBE_SNAPSHOT;
+		for (i = 2; i < argc; i++) {
+			const char **slot;
+
+			if (!strcmp(argv[i], "--phase"))
+				slot = &a.phase;
+			else if (!strcmp(argv[i], "--out"))
+				slot = &a.out;
+			else
+				FAIL("snapshot: unknown option '%s'", argv[i]);
+			if (i + 1 >= argc || !*argv[i + 1])
+				FAIL("snapshot: %s needs a value", argv[i]);
+			*slot = argv[++i];
+		}
+	} else {
+		FAIL("unknown command '%s' (query, snapshot; --help for usage)", cmd);
+	}
+	*ret = a;
+	return 0;
+}

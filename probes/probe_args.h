@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_PROBE_ARGS_H
+#define EXITLAB_PROBE_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum probe_command {
+	PROBE_HELP,
+	PROBE_QUERY,
+	PROBE_SNAPSHOT,
+};
+
+struct probe_args {
+	enum probe_command command;
+	uint32_t leaf, subleaf;  /* query */
+	const char *phase;       /* snapshot */
+	const char *out;         /* NULL: stdout */
+};
+
+extern const char probe_usage[];
+
+/* Returns 0, or -EINVAL with a one-line reason in err. */
+int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, size_t errlen);
+
+#endif

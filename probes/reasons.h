@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_REASONS_H
+#define EXITLAB_REASONS_H
+
+#include <stdint.h>
+
+/* The exitlab CPUID leaves answered by the patched KVM (see kvm-patch/README.md). */
+#define EXITLAB_LEAF_TOTAL_EXITS 0x4FFFFFFFu
+#define EXITLAB_LEAF_TOTAL_CYCLES 0x4FFFFFFEu
+#define EXITLAB_LEAF_REASON_EXITS 0x4FFFFFFDu
+#define EXITLAB_LEAF_REASON_CYCLES 0x4FFFFFFCu
+#define EXITLAB_UNDEFINED_EDX 0xFFFFFFFFu
+
+enum exit_arch {
+	EXIT_ARCH_UNKNOWN,
+	EXIT_ARCH_VMX, /* Intel: SDM basic exit reasons */
+	EXIT_ARCH_SVM, /* AMD: APM exit codes */
+};
+
+/* Name of a reason as the vendor manual gives it, NULL when it defines none. */
+const char *exit_reason_name(enum exit_arch arch, uint32_t reason);
+
+/* Highest reason value worth scanning below the sparse tail (inclusive). */
+uint32_t exit_reason_scan_limit(enum exit_arch arch);
+
+const char *exit_arch_name(enum exit_arch arch);
+enum exit_arch exit_arch_from_name(const char *name);
+/* "GenuineIntel" -> VMX, "AuthenticAMD"/"HygonGenuine" -> SVM. */
+enum exit_arch exit_arch_from_vendor(const char *vendor);
+
+#endif
