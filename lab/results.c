@@ -84,6 +84,7 @@ int snapshot_parse(const char *json, struct snapshot *ret, char *err, size_t err
 	    !get_str(root, "phase", s.phase, sizeof(s.phase)))
 		FAIL("vendor or phase missing");
 	if (!get_u64(root, "total_exits", &s.total_exits) ||
+	    !get_u64(root, "scan_total_before", &s.total_before) ||
 	    !get_u64(root, "total_cycles", &s.total_cycles) ||
 	    !get_regs(root, "total_exits_regs", s.total_exits_regs) ||
 	    !get_regs(root, "total_cycles_regs", s.total_cycles_regs))

@@ -20,6 +20,7 @@ struct snapshot {
 	enum exit_arch arch;
 	char vendor[16];
 	char phase[32];
+	uint64_t total_before; /* total exits read before the reason scan */
 	uint64_t total_exits, total_cycles;
 	uint32_t total_exits_regs[4], total_cycles_regs[4];
 	struct reason_row *rows;

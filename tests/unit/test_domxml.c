@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lab/domxml.h"
+
+static struct dom_config l1_like(void)
+{
+	struct dom_config c = {
+		.name = "exitlab-l1-t",
+		.accel = DOM_ACCEL_TCG,
+		.cpu = DOM_CPU_EPYC_SVM,
+		.memory_mib = 4096,
+		.vcpus = 2,
+		.kernel = "/img/vmlinuz",
+		.initrd = "/img/initrd.img",
+		.cmdline = "root=/dev/vda a=<b>&c \"q\"",
+		.disks = {
+			{ .path = "/r/l1.qcow2", .format = "qcow2", .target = "vda" },
+			{ .path = "/r/seed.iso", .format = "raw", .target = "vdb", .readonly = true },
+			{ .path = "/dev/vdc", .format = "raw", .target = "vdc", .block = true },
+		},
+		.n_disks = 3,
+		.channels = { { .name = "org.exitlab.bundle", .path = "/r/bundle" } },
+		.n_channels = 1,
+		.console_log = "/r/console.log",
+	};
+	return c;
+}
+
+/* The string value of an XPath expression over xml. */
+static char *xpath(const char *xml, const char *expr)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "d.xml", NULL, 0);
+	xmlXPathContextPtr ctx;
+	xmlXPathObjectPtr obj;
+	char *ret;
+
+	assert_non_null(doc);
+	ctx = xmlXPathNewContext(doc);
+	obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+	assert_non_null(obj);
+	ret = strdup((const char *)xmlXPathCastToString(obj));
+	xmlXPathFreeObject(obj);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+#define assert_xpath(xml, expr, want)                \
+	do {                                         \
+		char *got_ = xpath((xml), (expr));   \
+		assert_string_equal(got_, (want));   \
+		free(got_);                          \
+	} while (0)
+
+static void tcg_svm_domain(void **state)
+{
+	struct dom_config c = l1_like();
+	char *xml = NULL;
+
+	(void)state;
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(/domain/@type)", "qemu");
+	assert_xpath(xml, "string(/domain/cpu/@mode)", "custom");
+	assert_xpath(xml, "string(/domain/cpu/model)", "EPYC");
+	assert_xpath(xml, "string(/domain/cpu/feature[@name='svm']/@policy)", "require");
+	assert_xpath(xml, "string(/domain/memory)", "4096");
+	assert_xpath(xml, "string(/domain/memory/@unit)", "MiB");
+	assert_xpath(xml, "string(/domain/vcpu)", "2");
+	assert_xpath(xml, "string(/domain/os/kernel)", "/img/vmlinuz");
+	assert_xpath(xml, "string(/domain/os/cmdline)", "root=/dev/vda a=<b>&c \"q\"");
+	assert_xpath(xml, "string(/domain/on_poweroff)", "destroy");
+	assert_xpath(xml, "string(/domain/on_reboot)", "destroy");
+	assert_xpath(xml, "string(count(/domain/features/acpi))", "1");
+	assert_xpath(xml, "string(count(/domain/devices/disk))", "3");
+	assert_xpath(xml, "string(/domain/devices/disk[target/@dev='vda']/driver/@type)", "qcow2");
+	assert_xpath(xml, "string(/domain/devices/disk[target/@dev='vda']/source/@file)", "/r/l1.qcow2");
+	assert_xpath(xml, "string(count(/domain/devices/disk[target/@dev='vdb']/readonly))", "1");
+	assert_xpath(xml, "string(/domain/devices/disk[target/@dev='vdc']/@type)", "block");
+	assert_xpath(xml, "string(/domain/devices/disk[target/@dev='vdc']/source/@dev)", "/dev/vdc");
+	assert_xpath(xml, "string(/domain/devices/channel/target/@name)", "org.exitlab.bundle");
+	assert_xpath(xml, "string(/domain/devices/channel/source/@path)", "/r/bundle");
+	assert_xpath(xml, "string(/domain/devices/serial/source/@path)", "/r/console.log");
+	free(xml);
+}
+
+static void kvm_host_domain(void **state)
+{
+	struct dom_config c = l1_like();
+	char *xml = NULL;
+
+	(void)state;
+	c.accel = DOM_ACCEL_KVM;
+	c.cpu = DOM_CPU_HOST;
+	c.n_channels = 0;
+	c.console_log = NULL;
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(/domain/@type)", "kvm");
+	assert_xpath(xml, "string(/domain/cpu/@mode)", "host-passthrough");
+	assert_xpath(xml, "string(count(/domain/cpu/feature))", "0");
+	assert_xpath(xml, "string(count(/domain/devices/channel))", "0");
+	assert_xpath(xml, "string(count(/domain/devices/serial))", "0");
+	free(xml);
+}
+
+static void rejects_incomplete_config(void **state)
+{
+	struct dom_config c;
+	char *xml = NULL;
+
+	(void)state;
+	c = l1_like();
+	c.kernel = NULL;
+	assert_int_equal(dom_config_to_xml(&c, &xml), -EINVAL);
+	c = l1_like();
+	c.vcpus = 0;
+	assert_int_equal(dom_config_to_xml(&c, &xml), -EINVAL);
+	c = l1_like();
+	c.disks[1].target = NULL;
+	assert_int_equal(dom_config_to_xml(&c, &xml), -EINVAL);
+	c = l1_like();
+	c.n_disks = DOM_MAX_DISKS + 1;
+	assert_int_equal(dom_config_to_xml(&c, &xml), -EINVAL);
+	c = l1_like();
+	c.channels[0].path = NULL;
+	assert_int_equal(dom_config_to_xml(&c, &xml), -EINVAL);
+	assert_null(xml);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tcg_svm_domain),
+		cmocka_unit_test(kvm_host_domain),
+		cmocka_unit_test(rejects_incomplete_config),
+	};
+
+	return cmocka_run_group_tests_name("domxml", tests, NULL, NULL);
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../../probes/leaves.h"
+#include "../../probes/probe_args.h"
+
+static int parse(struct probe_args *a, char *err, size_t n, int argc, const char **argv)
+{
+	return probe_args_parse(argc, (char **)argv, a, err, n);
+}
+
+#define PARSE(a, err, ...)                                                         \
+	({                                                                         \
+		const char *argv_[] = { "exitlab-probe", __VA_ARGS__ };            \
+		parse((a), (err), sizeof(err), sizeof(argv_) / sizeof(argv_[0]), argv_); \
+	})
+
+static void good_arguments(void **state)
+{
+	struct probe_args a;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(PARSE(&a, err, "query", "0x4FFFFFFD", "35"), 0);
+	assert_int_equal(a.command, PROBE_QUERY);
+	assert_int_equal(a.leaf, 0x4FFFFFFD);
+	assert_int_equal(a.subleaf, 35);
+	assert_int_equal(PARSE(&a, err, "query", "4294967295"), 0);
+	assert_int_equal(a.leaf, 0xFFFFFFFFu);
+	assert_int_equal(a.subleaf, 0);
+	assert_int_equal(PARSE(&a, err, "snapshot", "--phase", "boot", "--out", "/x"), 0);
+	assert_int_equal(a.command, PROBE_SNAPSHOT);
+	assert_string_equal(a.phase, "boot");
+	assert_string_equal(a.out, "/x");
+	assert_int_equal(PARSE(&a, err, "--help"), 0);
+	assert_int_equal(a.command, PROBE_HELP);
+}
+
+static void bad_arguments(void **state)
+{
+	static const char *const cases[][4] = {
+		{ "query" },
+		{ "query", "0x100000000" },
+		{ "query", "-1" },
+		{ "query", "12abc" },
+		{ "query", "1", "2", "3" },
+		{ "query", "" },
+		{ "snapshot", "--phase" },
+		{ "snapshot", "--bogus", "x" },
+		{ "snapshot", "--out", "" },
+		{ "frobnicate" },
+	};
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[5] = { "exitlab-probe" };
+		struct probe_args a;
+		char err[128] = "";
+
+		for (n = 0; n < 4 && cases[i][n]; n++)
+			argv[n + 1] = cases[i][n];
+		if (parse(&a, err, sizeof(err), (int)n + 1, argv) != -EINVAL)
+			fail_msg("case %zu (%s) was accepted", i, cases[i][0]);
+		assert_true(strlen(err) > 0);
+		assert_null(strchr(err, '\n'));
+	}
+	{
+		const char *argv[] = { "exitlab-probe" };
+		struct probe_args a;
+		char err[128];
+
+		assert_int_equal(parse(&a, err, sizeof(err), 1, argv), -EINVAL);
+	}
+}
+
+static void classify(void **state)
+{
+	struct cpuid_regs zero = { 0 }, undef = { .edx = 0xFFFFFFFFu };
+	struct cpuid_regs count = { .eax = 5 }, cycles = { .ebx = 1, .ecx = 2 };
+	struct cpuid_regs junk = { .eax = 1, .edx = 7 };
+
+	(void)state;
+	assert_int_equal(reason_classify(&zero, &zero), REASON_UNHANDLED);
+	assert_int_equal(reason_classify(&undef, &undef), REASON_UNDEFINED);
+	assert_int_equal(reason_classify(&count, &cycles), REASON_COUNTED);
+	assert_int_equal(regs_cycles(&cycles), 0x100000002ull);
+	assert_int_equal(reason_classify(&junk, &zero), REASON_MALFORMED);
+	assert_int_equal(reason_classify(&undef, &zero), REASON_MALFORMED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(good_arguments),
+		cmocka_unit_test(bad_arguments),
+		cmocka_unit_test(classify),
+	};
+
+	return cmocka_run_group_tests_name("probe", tests, NULL, NULL);
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lab/results.h"
+#include "../../probes/leaves.h"
+#include "fake_kvm.h"
+
+static struct snapshot snapshot_of(struct fake_kvm *k)
+{
+	struct cpuid_source src = { .cpuid = fake_cpuid, .ctx = k };
+	struct json_object *obj = NULL;
+	struct snapshot s;
+	char err[128] = "";
+
+	assert_int_equal(leaves_snapshot(&src, "test", &obj), 0);
+	if (snapshot_parse(json_object_to_json_string(obj), &s, err, sizeof(err)) < 0)
+		fail_msg("parse failed: %s", err);
+	json_object_put(obj);
+	return s;
+}
+
+static void check_arch(enum exit_arch arch, uint32_t cpuid_reason, uint32_t undefined,
+		       uint32_t unhandled)
+{
+	static struct fake_kvm k;
+	struct snapshot s;
+	const struct reason_row *row;
+	uint64_t sum;
+
+	memset(&k, 0, sizeof(k));
+	k.arch = arch;
+	k.background_every = 7;
+	fake_exit(&k, arch == EXIT_ARCH_VMX ? 48 : 0x400, 90000); /* boot-time faults */
+	s = snapshot_of(&k);
+
+	assert_int_equal(s.arch, arch);
+	row = snapshot_find(&s, cpuid_reason);
+	assert_non_null(row);
+	assert_string_equal(row->cls, "counted");
+	assert_true(row->count > 0);
+	assert_string_equal(row->name, "CPUID");
+
+	row = snapshot_find(&s, undefined);
+	assert_non_null(row);
+	assert_string_equal(row->cls, "undefined");
+	assert_int_equal(row->count_regs[3], 0xFFFFFFFFu);
+	assert_int_equal(row->count_regs[0] | row->count_regs[1] | row->count_regs[2], 0);
+	assert_int_equal(row->cycles_regs[3], 0xFFFFFFFFu);
+
+	row = snapshot_find(&s, unhandled);
+	assert_non_null(row);
+	assert_string_equal(row->cls, "zero");
+	assert_int_equal(row->count_regs[0] | row->count_regs[1] | row->count_regs[2] |
+				 row->count_regs[3], 0);
+
+	/* Far beyond every table: the kernel must bound its lookup. */
+	row = snapshot_find(&s, 0x7FFFFFFFu);
+	assert_non_null(row);
+	assert_string_equal(row->cls, "undefined");
+
+	/* Each reason is read between the two totals, so its sum lies between them. */
+	sum = snapshot_sum_counts(&s);
+	assert_true(s.total_before <= sum);
+	assert_true(sum <= s.total_exits);
+	assert_true(s.total_cycles >= snapshot_sum_cycles(&s));
+	assert_int_equal(s.self_after - s.self_before, s.self_expected_delta);
+	assert_int_equal(s.self_expected_delta, SNAPSHOT_CPUID_BURST + 1);
+	snapshot_free(&s);
+}
+
+static void vmx_snapshot(void **state)
+{
+	(void)state;
+	check_arch(EXIT_ARCH_VMX, 10, 35, 16);
+}
+
+static void svm_snapshot(void **state)
+{
+	(void)state;
+	check_arch(EXIT_ARCH_SVM, 0x72, 0x3FF, 0x6E);
+}
+
+static void rejects_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{",
+		"{\"schema\":\"other/1\"}",
+		"{\"schema\":\"exitlab-snapshot/1\",\"arch\":\"arm\"}",
+		"{\"schema\":\"exitlab-snapshot/1\",\"arch\":\"svm\",\"vendor\":\"AuthenticAMD\","
+		"\"phase\":\"p\",\"total_exits\":-1,\"total_cycles\":0,"
+		"\"total_exits_regs\":[0,0,0,0],\"total_cycles_regs\":[0,0,0,0]}",
+		"{\"schema\":\"exitlab-snapshot/1\",\"arch\":\"svm\",\"vendor\":\"AuthenticAMD\","
+		"\"phase\":\"p\",\"total_exits\":1,\"total_cycles\":0,\"scan_total_before\":0,"
+		"\"total_exits_regs\":[1,0,0,0],\"total_cycles_regs\":[0,0,0,0],"
+		"\"cpuid_self_check\":{\"before\":1,\"after\":2,\"expected_delta\":1},"
+		"\"reasons\":[{\"reason\":1,\"class\":\"zero\",\"count\":0,\"cycles\":0,"
+		"\"count_regs\":[0,0,0,4294967296],\"cycles_regs\":[0,0,0,0]}]}",
+		"{\"schema\":\"exitlab-snapshot/1\",\"arch\":\"svm\",\"vendor\":\"AuthenticAMD\","
+		"\"phase\":\"p\",\"total_exits\":1,\"total_cycles\":0,\"scan_total_before\":0,"
+		"\"total_exits_regs\":[1,0,0,0],\"total_cycles_regs\":[0,0,0,0],"
+		"\"cpuid_self_check\":{\"before\":1,\"after\":2,\"expected_delta\":1},"
+		"\"reasons\":[]}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct snapshot s;
+		char err[128] = "";
+
+		if (snapshot_parse(bad[i], &s, err, sizeof(err)) != -EINVAL)
+			fail_msg("input %zu was accepted", i);
+		assert_true(err[0] != '\0');
+	}
+}
+
+static void table_and_csv(void **state)
+{
+	static struct fake_kvm k;
+	struct snapshot s;
+	char *buf = NULL, *csv;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.arch = EXIT_ARCH_SVM;
+	fake_exit(&k, 0x7C, 7000); /* MSR */
+	fake_exit(&k, 0x7C, 3000);
+	s = snapshot_of(&k);
+
+	f = open_memstream(&buf, &len);
+	snapshot_print_table(&s, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "MSR"));
+	assert_non_null(strstr(buf, "CPUID"));
+	assert_non_null(strstr(buf, "total"));
+	/* RDTSC had no exits: only reasons with exits are listed. */
+	assert_null(strstr(buf, "RDTSC"));
+	/* Most frequent first: CPUID (thousands of probe reads) before MSR. */
+	assert_true(strstr(buf, "CPUID") < strstr(buf, "MSR"));
+	free(buf);
+
+	csv = snapshot_to_csv(&s);
+	assert_non_null(csv);
+	assert_memory_equal(csv, "reason,name,class,count,cycles,cycles_per_exit\n", 47);
+	assert_non_null(strstr(csv, "\n124,MSR,counted,2,10000,5000\n"));
+	assert_non_null(strstr(csv, "\n110,RDTSC,zero,0,0,0\n"));
+	free(csv);
+	snapshot_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(vmx_snapshot),
+		cmocka_unit_test(svm_snapshot),
+		cmocka_unit_test(rejects_malformed),
+		cmocka_unit_test(table_and_csv),
+	};
+
+	return cmocka_run_group_tests_name("results", tests, NULL, NULL);
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lab/params.h"
+#include "../../lab/seed.h"
+#include "../../lab/util.h"
+
+static void run_ids(void **state)
+{
+	static const struct {
+		const char *id;
+		bool valid;
+	} cases[] = {
+		{ "20261124T140100Z", true }, { "a", true }, { "e2e-1.x_y", true },
+		{ "", false }, { ".hidden", false }, { "a/b", false }, { "a b", false },
+		{ "x;rm", false }, { "0123456789012345678901234567890123456789012345678901234567890123", true },
+		{ "01234567890123456789012345678901234567890123456789012345678901234", false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (run_id_valid(cases[i].id) != cases[i].valid)
+			fail_msg("run_id_valid(\"%s\") != %d", cases[i].id, cases[i].valid);
+	}
+	assert_false(run_id_valid(NULL));
+}
+
+static void user_data_is_cloud_config(void **state)
+{
+	struct seed_config cfg = { .run_id = "r1" };
+	struct json_object *doc, *runcmd, *cmd, *power, *v;
+	char *text = NULL;
+
+	(void)state;
+	assert_int_equal(seed_user_data(&cfg, &text), 0);
+	assert_memory_equal(text, "#cloud-config\n", 14);
+	doc = json_tokener_parse(text + 14);
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, "runcmd", &runcmd));
+	assert_int_equal(json_object_array_length(runcmd), 1);
+	cmd = json_object_array_get_idx(runcmd, 0);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 0)),
+			    "/usr/local/bin/exitlab-probe");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 1)), "snapshot");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 5)),
+			    "/dev/virtio-ports/org.exitlab.results");
+	assert_true(json_object_object_get_ex(doc, "power_state", &power));
+	assert_true(json_object_object_get_ex(power, "mode", &v));
+	assert_string_equal(json_object_get_string(v), "poweroff");
+	assert_true(json_object_object_get_ex(doc, "final_message", &v));
+	assert_non_null(strstr(json_object_get_string(v), "run=r1"));
+	json_object_put(doc);
+	free(text);
+}
+
+static void meta_data_names_the_run(void **state)
+{
+	struct seed_config cfg = { .run_id = "run-7" };
+	struct json_object *doc, *v;
+	char *text = NULL;
+
+	(void)state;
+	assert_int_equal(seed_meta_data(&cfg, &text), 0);
+	doc = json_tokener_parse(text);
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, "instance-id", &v));
+	assert_string_equal(json_object_get_string(v), "exitlab-run-7");
+	json_object_put(doc);
+	free(text);
+}
+
+static void seed_rejects_bad_run_id(void **state)
+{
+	struct seed_config cfg = { .run_id = "bad id\n" };
+	char *text = NULL;
+
+	(void)state;
+	assert_int_equal(seed_user_data(&cfg, &text), -EINVAL);
+	assert_int_equal(seed_meta_data(&cfg, &text), -EINVAL);
+	assert_null(text);
+}
+
+static void params_round_trip(void **state)
+{
+	struct l2_params in = { .run_id = "abc", .timeout_s = 321, .vcpus = 2, .memory_mib = 768 };
+	struct l2_params out;
+	char *cmdline = l2_params_to_cmdline(&in);
+	char *full = xasprintf("root=/dev/vda rw %s quiet\n", cmdline);
+	char err[128];
+
+	(void)state;
+	assert_int_equal(l2_params_from_cmdline(full, &out, err, sizeof(err)), 0);
+	assert_string_equal(out.run_id, "abc");
+	assert_int_equal(out.timeout_s, 321);
+	assert_int_equal(out.vcpus, 2);
+	assert_int_equal(out.memory_mib, 768);
+	free(cmdline);
+	free(full);
+}
+
+static void params_defaults_and_errors(void **state)
+{
+	struct l2_params out;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(l2_params_from_cmdline("root=/dev/vda", &out, err, sizeof(err)), 0);
+	assert_string_equal(out.run_id, "manual");
+	assert_int_equal(out.vcpus, 1);
+	assert_int_equal(l2_params_from_cmdline("exitlab.l2_vcpus=0", &out, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "exitlab.l2_vcpus"));
+	assert_int_equal(l2_params_from_cmdline("exitlab.l2_timeout=12x", &out, err, sizeof(err)), -EINVAL);
+	assert_int_equal(l2_params_from_cmdline("exitlab.l2_memory=-5", &out, err, sizeof(err)), -EINVAL);
+	assert_int_equal(l2_params_from_cmdline("exitlab.run_id=../x", &out, err, sizeof(err)), -EINVAL);
+	/* A key that only starts like ours is not ours. */
+	assert_int_equal(l2_params_from_cmdline("exitlab.l2_vcpusx=9", &out, err, sizeof(err)), 0);
+	assert_int_equal(out.vcpus, 1);
+}
+
+static void cmdline_lookup(void **state)
+{
+	char *v;
+
+	(void)state;
+	v = cmdline_get("a=1 bb=2 b=3\n", "b");
+	assert_string_equal(v, "3");
+	free(v);
+	assert_null(cmdline_get("a=1 bb=2", "b"));
+	v = cmdline_get("k=", "k");
+	assert_string_equal(v, "");
+	free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(run_ids),
+		cmocka_unit_test(user_data_is_cloud_config),
+		cmocka_unit_test(meta_data_names_the_run),
+		cmocka_unit_test(seed_rejects_bad_run_id),
+		cmocka_unit_test(params_round_trip),
+		cmocka_unit_test(params_defaults_and_errors),
+		cmocka_unit_test(cmdline_lookup),
+	};
+
+	return cmocka_run_group_tests_name("seed_params", tests, NULL, NULL);
+}
