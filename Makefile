@@ -1,0 +1,69 @@
+# exitlab: `make lab` runs the whole chain, `make test` runs every test.
+# Each step installs or starts what it needs; see README.md.
+include config.mk
+
+OVERLAY   := $(BUILD)/overlay
+MODULES   := $(BUILD)/kvm/modules/$(KERNEL_ABI)
+EXITLAB   := $(BUILD)/lab/exitlab
+PROBE     := $(BUILD)/probes/exitlab-probe
+LAB_ARGS  ?=
+
+.PHONY: all deps services tools modules overlays images lab test unit-tests kvm-tests \
+	e2e-tests checkpatch clean distclean
+
+all: tools
+
+deps:
+	@lab/install-deps
+
+services: deps
+	@lab/start-services
+
+tools: deps
+	@$(MAKE) -s -C lab
+	@$(MAKE) -s -C probes
+
+modules: deps
+	@$(MAKE) -s -C kvm-patch
+
+# What the lab adds to the cached base images: the patched modules, the
+# agent and its init for L1; the probe for L2. Copied only when changed,
+# so an unchanged overlay keeps the image cache valid.
+overlays: tools modules
+	@install -d $(OVERLAY)/l1/usr/local/sbin $(OVERLAY)/l1/usr/local/bin \
+		$(OVERLAY)/l1/lib/modules/$(KERNEL_ABI)/updates $(OVERLAY)/l2/usr/local/bin
+	@for f in $(MODULES)/*.ko; do \
+		cmp -s $$f $(OVERLAY)/l1/lib/modules/$(KERNEL_ABI)/updates/$${f##*/} || \
+		install -m 0644 $$f $(OVERLAY)/l1/lib/modules/$(KERNEL_ABI)/updates/; done
+	@cmp -s lab/l1-init $(OVERLAY)/l1/usr/local/sbin/exitlab-l1-init || \
+		install -m 0755 lab/l1-init $(OVERLAY)/l1/usr/local/sbin/exitlab-l1-init
+	@cmp -s $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab || \
+		install -m 0755 $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab
+	@cmp -s $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe || \
+		install -m 0755 $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe
+
+images: overlays
+	@$(MAKE) -s -C images L1_OVERLAY=$(OVERLAY)/l1 L2_OVERLAY=$(OVERLAY)/l2
+
+lab: images services
+	@$(EXITLAB) run $(LAB_ARGS)
+
+checkpatch: deps
+	@$(MAKE) -s -C kvm-patch checkpatch
+
+# Everything, in one runner, so the last line is the one summary CI reads.
+test: images services checkpatch
+	@$(MAKE) -s -C tests all
+	@$(MAKE) -s -C kvm-patch test-bin
+	@tests/run-tests $(BUILD)/tests/test_domxml $(BUILD)/tests/test_seed_params \
+		$(BUILD)/tests/test_results $(BUILD)/tests/test_probe_args \
+		$(BUILD)/kvm/tests/test_decode $(BUILD)/tests/test_lab
+
+unit-tests: tools
+	@$(MAKE) -s -C tests unit
+
+clean:
+	rm -rf $(BUILD)/lab $(BUILD)/probes $(BUILD)/tests
+
+distclean:
+	rm -rf $(BUILD) results
