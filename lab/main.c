@@ -28,6 +28,7 @@ static const char usage[] =
 	"  --accel auto|kvm|tcg accelerator for L1 (default: auto, decided by a trial)\n"
 	"  --uri URI            libvirt connection (default: qemu:///system)\n"
 	"  --l1-timeout S       seconds before L1 is destroyed (default: 1200)\n"
+	"  --attempts N         boots of L1 before giving up on a stall or crash (default: 3)\n"
 	"  --l1-vcpus N         (default: 2)\n"
 	"  --l1-memory MIB      (default: 4096)\n"
 	"  --l2-timeout S       seconds before L2 is destroyed, inside L1 (default: 900)\n"
@@ -54,7 +55,7 @@ static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
-	       OPT_L2_MEMORY, OPT_HELP };
+	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_HELP };
 	static const struct option options[] = {
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "results", required_argument, NULL, OPT_RESULTS },
@@ -68,6 +69,7 @@ static int cmd_run(int argc, char **argv)
 		{ "l2-timeout", required_argument, NULL, OPT_L2_TIMEOUT },
 		{ "l2-vcpus", required_argument, NULL, OPT_L2_VCPUS },
 		{ "l2-memory", required_argument, NULL, OPT_L2_MEMORY },
+		{ "attempts", required_argument, NULL, OPT_ATTEMPTS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{}
 	};
@@ -80,6 +82,7 @@ static int cmd_run(int argc, char **argv)
 		.l1_timeout_s = 1200,
 		.l1_vcpus = 2,
 		.l1_memory_mib = 4096,
+		.attempts = 3,
 		.l2 = L2_PARAMS_DEFAULT,
 	};
 	const char *run_id = NULL;
@@ -126,6 +129,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_L2_MEMORY:
 			r = parse_uint("l2-memory", optarg, 128, 65536, &o.l2.memory_mib);
+			break;
+		case OPT_ATTEMPTS:
+			r = parse_uint("attempts", optarg, 1, 10, &o.attempts);
 			break;
 		case OPT_HELP:
 			fputs(usage, stdout);

@@ -70,9 +70,8 @@ static int make_overlay(const char *base, const char *overlay, const char *log)
 	return r == 0 ? 0 : (r < 0 ? r : -EIO);
 }
 
-static int prepare(const struct run_opts *o, struct run_paths *p)
+static int prepare_dirs(const struct run_opts *o, struct run_paths *p)
 {
-	struct seed_config seed = { .run_id = o->l2.run_id };
 	char cwd[PATH_MAX];
 	int r;
 
@@ -103,10 +102,18 @@ static int prepare(const struct run_opts *o, struct run_paths *p)
 	p->bundle = xasprintf("%s/bundle.jsonl", p->work);
 	p->console = xasprintf("%s/l1-console.log", p->partial);
 	p->tool_log = xasprintf("%s/tools.log", p->partial);
+	return 0;
+}
+
+/* Fresh disks for an attempt: every attempt boots from the pristine images. */
+static int prepare_disks(const struct run_opts *o, struct run_paths *p)
+{
+	struct seed_config seed = { .run_id = o->l2.run_id };
+	int r;
+
 	unlink(p->l1_overlay);
 	unlink(p->l2_overlay);
-
-	log_info("run %s: overlays on the cached images, cloud-init seed", o->l2.run_id);
+	unlink(p->bundle);
 	r = make_overlay(p->l1_image, p->l1_overlay, p->tool_log);
 	if (r == 0)
 		r = make_overlay(p->l2_image, p->l2_overlay, p->tool_log);
@@ -226,7 +233,7 @@ static int read_bundle(const struct run_paths *p, struct json_object **ret_bundl
 
 static int save_results(const struct run_opts *o, const struct run_paths *p,
 			const struct accel_choice *accel, virConnectPtr conn,
-			struct json_object *bundle, double l1_seconds)
+			struct json_object *bundle, double l1_seconds, struct json_object *failures)
 {
 	struct json_object *snapshots, *last, *l1 = NULL, *l2 = NULL, *env;
 	struct snapshot snap;
@@ -239,6 +246,7 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 	json_object_object_get_ex(bundle, "l2", &l2);
 	env = environment(o, accel, conn, l1);
 	json_object_object_add(env, "l1_seconds", json_object_new_double(l1_seconds));
+	json_object_object_add(env, "failed_attempts", json_object_get(failures));
 	if (l2)
 		json_object_object_add(env, "l2", json_object_get(l2));
 	r = write_json(p->partial, "env.json", env);
@@ -276,20 +284,83 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 	return r;
 }
 
-int run_lab(const struct run_opts *o)
+/*
+ * One boot of L1 that ran L2 to its end. Returns 0 with the bundle, -EINTR,
+ * -EAGAIN for a failure another attempt may not have (TCG's nested SVM
+ * stalls or crashes now and then), or another error that will not go away.
+ */
+static int attempt(const struct run_opts *o, struct run_paths *p, const struct accel_choice *accel,
+		   virConnectPtr conn, struct json_object **ret_bundle, double *ret_seconds,
+		   char *why, size_t whylen)
 {
-	struct run_paths p = { 0 };
-	struct accel_choice accel;
-	struct json_object *bundle = NULL;
-	virConnectPtr conn = NULL;
 	_cleanup_free_ char *xml = NULL;
 	struct vm_run_opts vo = {
 		.label = "L1",
 		.timeout_s = o->l1_timeout_s,
+		.console_log = p->console,
 		.progress_s = 20,
 	};
+	int r;
+
+	r = prepare_disks(o, p);
+	if (r < 0) {
+		snprintf(why, whylen, "could not prepare the run's disks");
+		return r;
+	}
+	r = l1_xml(o, accel, p, &xml);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot build the L1 domain XML: %s", strerror(-r));
+		return r;
+	}
+	log_info("L1: booting the patched KVM host (%s, %u vCPU, %u MiB), timeout %u s",
+		 accel->accel == DOM_ACCEL_KVM ? "kvm" : "tcg", o->l1_vcpus, o->l1_memory_mib,
+		 o->l1_timeout_s);
+	r = vm_run(conn, xml, &vo, ret_seconds);
+	if (r == -EINTR) {
+		snprintf(why, whylen, "interrupted");
+		return r;
+	}
+	if (r == -ETIMEDOUT) {
+		snprintf(why, whylen, "L1 did not finish within %u s; destroyed it", o->l1_timeout_s);
+		return -EAGAIN;
+	}
+	if (r < 0) {
+		snprintf(why, whylen, "L1 did not start: %s", vm_last_error());
+		return r;
+	}
+	log_info("L1: stopped after %.1f s", *ret_seconds);
+	r = read_bundle(p, ret_bundle);
+	if (r == 0)
+		return 0;
+	snprintf(why, whylen, "%s", r == -ENODATA ? "L1 stopped without sending results"
+						  : "L1 reported a failure");
+	return -EAGAIN;
+}
+
+static void report_failure(const struct run_paths *p, struct json_object *bundle)
+{
+	_cleanup_free_ char *tail = file_tail(p->console, 25);
+
+	if (bundle) {
+		struct json_object *l2, *console;
+
+		write_json(p->partial, "bundle.json", bundle);
+		if (json_object_object_get_ex(bundle, "l2", &l2) &&
+		    json_object_object_get_ex(l2, "console_tail", &console))
+			print_tail("L2's console", json_object_get_string(console));
+	}
+	print_tail("L1's console", tail);
+}
+
+int run_lab(const struct run_opts *o)
+{
+	struct run_paths p = { 0 };
+	struct accel_choice accel;
+	struct json_object *bundle = NULL, *failures = json_object_new_array();
+	virConnectPtr conn = NULL;
 	double seconds = 0;
-	int r, status = 1;
+	unsigned n;
+	int r = -EIO, status = 1;
 
 	if (check_images(o, &p) < 0)
 		goto out;
@@ -305,32 +376,41 @@ int run_lab(const struct run_opts *o)
 		goto out;
 	}
 	log_info("accelerator: %s", accel.why);
-	if (prepare(o, &p) < 0)
+	if (prepare_dirs(o, &p) < 0)
 		goto out;
-	r = l1_xml(o, &accel, &p, &xml);
-	if (r < 0) {
-		log_error("cannot build the L1 domain XML: %s", strerror(-r));
-		goto out;
-	}
-	vo.console_log = p.console;
-	log_info("L1: booting the patched KVM host (%s, %u vCPU, %u MiB), timeout %u s",
-		 accel.accel == DOM_ACCEL_KVM ? "kvm" : "tcg", o->l1_vcpus, o->l1_memory_mib,
-		 o->l1_timeout_s);
-	r = vm_run(conn, xml, &vo, &seconds);
-	if (r == -EINTR) {
-		log_error("interrupted: L1 destroyed, partial output kept in %s", p.partial);
-		status = 130;
-		goto out;
-	}
-	if (r == -ETIMEDOUT)
-		log_error("L1 did not finish within %u s; destroyed it", o->l1_timeout_s);
-	else if (r < 0)
-		log_error("L1 did not start: %s", vm_last_error());
-	else
-		log_info("L1: stopped after %.1f s", seconds);
 
-	if (r == 0 && read_bundle(&p, &bundle) == 0 &&
-	    save_results(o, &p, &accel, conn, bundle, seconds) == 0) {
+	for (n = 1; n <= o->attempts; n++) {
+		char why[512] = "";
+
+		log_info("run %s, attempt %u of %u", o->l2.run_id, n, o->attempts);
+		json_object_put(bundle);
+		bundle = NULL;
+		r = attempt(o, &p, &accel, conn, &bundle, &seconds, why, sizeof(why));
+		if (r == 0)
+			break;
+		log_error("attempt %u: %s", n, why);
+		if (r == -EINTR) {
+			log_error("interrupted: L1 destroyed, partial output kept in %s", p.partial);
+			status = 130;
+			goto out;
+		}
+		report_failure(&p, bundle);
+		{
+			_cleanup_free_ char *kept = xasprintf("%s/l1-console.attempt%u.log", p.partial, n);
+			struct json_object *f = json_object_new_object();
+
+			rename(p.console, kept);
+			json_object_object_add(f, "attempt", json_object_new_int((int)n));
+			json_object_object_add(f, "error", json_object_new_string(why));
+			json_object_object_add(f, "console", json_object_new_string(kept));
+			json_object_array_add(failures, f);
+		}
+		if (r != -EAGAIN)
+			break;
+		if (n < o->attempts)
+			log_info("retrying: nested SVM under TCG stalls or crashes now and then");
+	}
+	if (r == 0 && save_results(o, &p, &accel, conn, bundle, seconds, failures) == 0) {
 		if (rename(p.partial, p.final) < 0) {
 			log_error("cannot rename %s to %s: %s", p.partial, p.final, strerror(errno));
 			goto out;
@@ -339,20 +419,8 @@ int run_lab(const struct run_opts *o)
 		status = 0;
 		goto out;
 	}
-	/* A failed run keeps everything it has for the post-mortem. */
-	if (bundle) {
-		struct json_object *l2, *tail;
-
-		write_json(p.partial, "bundle.json", bundle);
-		if (json_object_object_get_ex(bundle, "l2", &l2) &&
-		    json_object_object_get_ex(l2, "console_tail", &tail))
-			print_tail("L2's console", json_object_get_string(tail));
-	}
-	{
-		_cleanup_free_ char *tail = file_tail(p.console, 25);
-
-		print_tail("L1's console", tail);
-	}
+	if (r == 0)
+		report_failure(&p, bundle);
 	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
 out:
 	if (p.work && status == 0) {
@@ -362,6 +430,7 @@ out:
 		unlink(p.bundle);
 		rmdir(p.work);
 	}
+	json_object_put(failures);
 	json_object_put(bundle);
 	if (conn)
 		virConnectClose(conn);
