@@ -99,9 +99,10 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 
 static void on_tick(int timer, void *opaque)
 {
-	/* Only wakes the loop so that time-outs and signals are seen. */
+	bool *ticked = opaque;
+
 	(void)timer;
-	(void)opaque;
+	*ticked = true;
 }
 
 static void last_console_line(const char *console_log, char *buf, size_t len)
@@ -121,13 +122,14 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 	struct wait_state st = { 0 };
 	virDomainPtr dom;
 	double started, next_progress;
+	bool ticked = false;
 	int cb, timer, r = 0;
 
 	cb = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					      VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), &st, NULL);
 	if (cb < 0)
 		return -EIO;
-	timer = virEventAddTimeout(1000, on_tick, NULL, NULL);
+	timer = virEventAddTimeout(1000, on_tick, &ticked, NULL);
 
 	started = now_s();
 	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
@@ -160,9 +162,15 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			r = -EIO;
 			break;
 		}
-		/* Events can be lost if the daemon restarts: ask as well. */
-		if (!st.stopped && virDomainIsActive(dom) == 0)
-			st.stopped = true;
+		/*
+		 * Events can be lost if the daemon restarts: ask as well, but once
+		 * a second only: every call wakes the loop up again.
+		 */
+		if (ticked) {
+			ticked = false;
+			if (!st.stopped && virDomainIsActive(dom) == 0)
+				st.stopped = true;
+		}
 	}
 	if (r < 0)
 		virDomainDestroy(dom);
