@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 
 #include "domxml.h"
+#include "oracle.h"
 #include "params.h"
 #include "seed.h"
 #include "util.h"
@@ -18,6 +19,7 @@
 #define RUN_DIR "/run/exitlab"
 #define L2_CONSOLE RUN_DIR "/l2-console.log"
 #define L2_RESULTS RUN_DIR "/l2-results.jsonl"
+#define TRACE_INSTANCE "/sys/kernel/tracing/instances/exitlab"
 /* L0 attaches the seed as the second disk and L2's root overlay as the third. */
 #define SEED_DEVICE "/dev/vdb"
 #define L2_ROOT_DEVICE "/dev/vdc"
@@ -194,6 +196,59 @@ static int collect_probe_output(struct agent *a)
 	return 0;
 }
 
+static struct json_object *find_phase(struct json_object *snapshots, const char *phase)
+{
+	size_t i, n = json_object_array_length(snapshots);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(snapshots, i), *p;
+
+		if (json_object_object_get_ex(s, "phase", &p) &&
+		    strcmp(json_object_get_string(p), phase) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* Checks the leaves against kvm:kvm_exit over the probe's interval. */
+static void run_oracle(struct agent *a, const char *trace_error)
+{
+	_cleanup_free_ char *trace = NULL, *format = NULL, *vendor = cpu_vendor();
+	struct json_object *oracle = NULL, *snapshots, *sa, *sb;
+	struct reason_names names = { 0 };
+	char err[256] = "";
+
+	oracle_trace_stop(TRACE_INSTANCE);
+	if (trace_error) {
+		snprintf(err, sizeof(err), "%s", trace_error);
+	} else if (!json_object_object_get_ex(a->bundle, "snapshots", &snapshots) ||
+		   !(sa = find_phase(snapshots, "interval-a")) ||
+		   !(sb = find_phase(snapshots, "interval-b"))) {
+		snprintf(err, sizeof(err), "the probe wrote no interval-a/interval-b snapshots");
+	} else if (read_file(TRACE_INSTANCE "/trace", &trace, NULL) < 0 ||
+		   read_file("/sys/kernel/tracing/events/kvm/kvm_exit/format", &format, NULL) < 0) {
+		snprintf(err, sizeof(err), "cannot read the trace or kvm_exit's format");
+	} else if (reason_names_from_format(format, exit_arch_from_vendor(vendor ? vendor : ""),
+					    &names) < 0) {
+		snprintf(err, sizeof(err), "no exit reason names in kvm_exit's format");
+	} else {
+		oracle = oracle_compare(trace, &names, sa, sb, err, sizeof(err));
+	}
+	reason_names_free(&names);
+	if (!oracle) {
+		oracle = json_object_new_object();
+		json_object_object_add(oracle, "error", json_object_new_string(err));
+		log_error("oracle: %s", err);
+	} else {
+		struct json_object *m;
+
+		json_object_object_get_ex(oracle, "mismatches", &m);
+		log_info("oracle: kvm:kvm_exit against the leaves over the probe's interval: "
+			 "%d mismatches", json_object_get_int(m));
+	}
+	json_object_object_add(a->bundle, "oracle", oracle);
+}
+
 static int run_l2(struct agent *a, virConnectPtr conn)
 {
 	_cleanup_free_ char *xml = NULL, *tail = NULL;
@@ -206,6 +261,7 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	};
 	struct utsname u;
 	double seconds = 0;
+	char trace_err[256] = "tracing was not set up";
 	int r;
 
 	json_object_object_add(a->bundle, "l2", l2);
@@ -220,6 +276,10 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	json_object_object_add(l2, "memory_mib", json_object_new_int((int)a->params.memory_mib));
 	add_str(l2, "kernel", u.release);
 
+	if (oracle_trace_start(TRACE_INSTANCE, trace_err, sizeof(trace_err)) < 0)
+		log_error("oracle: %s", trace_err);
+	else
+		trace_err[0] = '\0';
 	log_info("L2: starting (kvm, %u vCPU, %u MiB, cloud-init NoCloud seed), timeout %u s",
 		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
 	r = vm_run(conn, xml, &opts, &seconds);
@@ -233,7 +293,10 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	if (r < 0)
 		return fail(a, "L2 did not start: %s", vm_last_error());
 	log_info("L2: stopped after %.1f s", seconds);
-	return collect_probe_output(a);
+	r = collect_probe_output(a);
+	if (r == 0)
+		run_oracle(a, trace_err[0] ? trace_err : NULL);
+	return r;
 }
 
 /* /dev/vportNpM of a named virtio-serial port: L1 runs without udev's symlinks. */

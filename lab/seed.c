@@ -47,6 +47,10 @@ static char *json_dup(struct json_object *o)
 
 int seed_user_data(const struct seed_config *cfg, char **ret_text)
 {
+	static const char *const interval[] = {
+		EXITLAB_PROBE_PATH, "interval", "--seconds", "5",
+		"--out", "/dev/virtio-ports/" EXITLAB_RESULTS_PORT, NULL,
+	};
 	static const char *const snapshot[] = {
 		EXITLAB_PROBE_PATH, "snapshot", "--phase", "final",
 		"--out", "/dev/virtio-ports/" EXITLAB_RESULTS_PORT, NULL,
@@ -60,6 +64,8 @@ int seed_user_data(const struct seed_config *cfg, char **ret_text)
 		return -EINVAL;
 	doc = json_object_new_object();
 	runcmd = json_object_new_array();
+	/* A controlled workload between two snapshots, checked against the trace in L1. */
+	json_object_array_add(runcmd, argv_json(interval));
 	json_object_array_add(runcmd, argv_json(snapshot));
 	json_object_object_add(doc, "runcmd", runcmd);
 

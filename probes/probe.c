@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "leaves.h"
@@ -80,6 +81,55 @@ static int cmd_snapshot(const struct probe_args *a, struct cpuid_source *src)
 	return r < 0 ? 1 : 0;
 }
 
+/* Exits of several kinds for the oracle to count: CPUID, halts, disk I/O. */
+static void workload(struct cpuid_source *src, unsigned seconds)
+{
+	static char block[65536] __attribute__((aligned(4096)));
+	struct timespec start, now, nap = { .tv_nsec = 10 * 1000 * 1000 };
+	int fd = open("/var/tmp/exitlab-workload", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	unsigned i;
+
+	memset(block, 0xa5, sizeof(block));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (i = 0; i < 200; i++)
+			cpuid_query(src, 0, 0);
+		nanosleep(&nap, NULL);
+		if (fd >= 0 && (write(fd, block, sizeof(block)) < 0 || fsync(fd) < 0)) {
+			close(fd);
+			fd = -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < (time_t)seconds);
+	if (fd >= 0)
+		close(fd);
+	unlink("/var/tmp/exitlab-workload");
+}
+
+static int cmd_interval(const struct probe_args *a, struct cpuid_source *src)
+{
+	struct json_object *before = NULL, *after = NULL;
+	int r;
+
+	/* Marker reads: L1's trace triggers start and stop on these ECX values. */
+	cpuid_query(src, EXITLAB_LEAF_TOTAL_EXITS, EXITLAB_MARK_TRACE_START);
+	r = leaves_snapshot(src, "interval-a", &before);
+	if (r == 0) {
+		workload(src, a->seconds);
+		r = leaves_snapshot(src, "interval-b", &after);
+	}
+	cpuid_query(src, EXITLAB_LEAF_TOTAL_EXITS, EXITLAB_MARK_TRACE_END);
+	if (r == -EOPNOTSUPP)
+		fprintf(stderr, "exitlab-probe: CPU vendor is neither Intel nor AMD\n");
+	if (r == 0)
+		r = emit(a->out, before);
+	if (r == 0)
+		r = emit(a->out, after);
+	json_object_put(before);
+	json_object_put(after);
+	return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cpuid_source src = { .cpuid = cpuid_native };
@@ -98,6 +148,8 @@ int main(int argc, char **argv)
 		return cmd_query(&args, &src);
 	case PROBE_SNAPSHOT:
 		return cmd_snapshot(&args, &src);
+	case PROBE_INTERVAL:
+		return cmd_interval(&args, &src);
 	}
 	return 2;
 }

@@ -9,6 +9,9 @@
 const char probe_usage[] =
 	"usage: exitlab-probe query LEAF [ECX]\n"
 	"       exitlab-probe snapshot [--phase NAME] [--out FILE]\n"
+	"       exitlab-probe interval [--seconds S] [--out FILE]\n"
+	"         snapshots before and after S seconds (default 5) of CPUID, sleep\n"
+	"         and disk work, between marker reads that start and stop L1's trace\n"
 	"LEAF and ECX are 32-bit numbers (decimal or 0x hex).\n";
 
 static int parse_u32(const char *s, uint32_t *ret)
@@ -34,12 +37,12 @@ static int parse_u32(const char *s, uint32_t *ret)
 
 int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, size_t errlen)
 {
-	struct probe_args a = { .phase = "snapshot" };
+	struct probe_args a = { .phase = "snapshot", .seconds = 5 };
 	const char *cmd;
 	int i;
 
 	if (argc < 2)
-		FAIL("missing command (query, snapshot; --help for usage)");
+		FAIL("missing command (query, snapshot, interval; --help for usage)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		a.command = PROBE_HELP;
@@ -66,8 +69,25 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 				FAIL("snapshot: %s needs a value", argv[i]);
 			*slot = argv[++i];
 		}
+	} else if (!strcmp(cmd, "interval")) {
+		a.command = PROBE_INTERVAL;
+		for (i = 2; i < argc; i++) {
+			uint32_t v;
+
+			if (i + 1 >= argc || !*argv[i + 1])
+				FAIL("interval: %s needs a value", argv[i]);
+			if (!strcmp(argv[i], "--out")) {
+				a.out = argv[++i];
+			} else if (!strcmp(argv[i], "--seconds")) {
+				if (parse_u32(argv[++i], &v) < 0 || v < 1 || v > 3600)
+					FAIL("interval: --seconds takes 1..3600, not '%s'", argv[i]);
+				a.seconds = v;
+			} else {
+				FAIL("interval: unknown option '%s'", argv[i]);
+			}
+		}
 	} else {
-		FAIL("unknown command '%s' (query, snapshot; --help for usage)", cmd);
+		FAIL("unknown command '%s' (query, snapshot, interval; --help for usage)", cmd);
 	}
 	*ret = a;
 	return 0;

@@ -9,12 +9,14 @@ enum probe_command {
 	PROBE_HELP,
 	PROBE_QUERY,
 	PROBE_SNAPSHOT,
+	PROBE_INTERVAL,
 };
 
 struct probe_args {
 	enum probe_command command;
 	uint32_t leaf, subleaf;  /* query */
 	const char *phase;       /* snapshot */
+	unsigned seconds;        /* interval */
 	const char *out;         /* NULL: stdout */
 };
 

@@ -37,6 +37,11 @@ static void good_arguments(void **state)
 	assert_int_equal(a.command, PROBE_SNAPSHOT);
 	assert_string_equal(a.phase, "boot");
 	assert_string_equal(a.out, "/x");
+	assert_int_equal(PARSE(&a, err, "interval", "--seconds", "7", "--out", "/p"), 0);
+	assert_int_equal(a.command, PROBE_INTERVAL);
+	assert_int_equal(a.seconds, 7);
+	assert_int_equal(PARSE(&a, err, "interval"), 0);
+	assert_int_equal(a.seconds, 5);
 	assert_int_equal(PARSE(&a, err, "--help"), 0);
 	assert_int_equal(a.command, PROBE_HELP);
 }
@@ -54,6 +59,9 @@ static void bad_arguments(void **state)
 		{ "snapshot", "--bogus", "x" },
 		{ "snapshot", "--out", "" },
 		{ "frobnicate" },
+		{ "interval", "--seconds", "0" },
+		{ "interval", "--seconds", "x" },
+		{ "interval", "--bogus", "1" },
 	};
 	size_t i, n;
 

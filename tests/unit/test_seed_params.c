@@ -45,8 +45,10 @@ static void user_data_is_cloud_config(void **state)
 	doc = json_tokener_parse(text + 14);
 	assert_non_null(doc);
 	assert_true(json_object_object_get_ex(doc, "runcmd", &runcmd));
-	assert_int_equal(json_object_array_length(runcmd), 1);
+	assert_int_equal(json_object_array_length(runcmd), 2);
 	cmd = json_object_array_get_idx(runcmd, 0);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 1)), "interval");
+	cmd = json_object_array_get_idx(runcmd, 1);
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 0)),
 			    "/usr/local/bin/exitlab-probe");
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 1)), "snapshot");

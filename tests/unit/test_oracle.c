@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lab/oracle.h"
+
+/* The shape of 6.1's events/kvm/kvm_exit/format, cut down. */
+static const char format[] =
+	"name: kvm_exit\nID: 1234\nformat:\n\tfield:unsigned int exit_reason;\n\n"
+	"print fmt: \"vcpu %u reason %s%s%s rip 0x%lx\", REC->vcpu_id, (REC->isa == 1) ? "
+	"__print_symbolic(REC->exit_reason & 0xffff, { 0, \"EXCEPTION_NMI\" }, "
+	"{ 10, \"CPUID\" }, { 12, \"HLT\" }) : __print_symbolic(REC->exit_reason, "
+	"{ 0x060, \"intr\" }, { 0x072, \"cpuid\" }, { 0x078, \"hlt\" }, { 0x07c, \"msr\" }), "
+	"\"\", \"\", REC->rip\n";
+
+static void names_per_vendor(void **state)
+{
+	struct reason_names vmx, svm;
+
+	(void)state;
+	assert_int_equal(reason_names_from_format(format, EXIT_ARCH_VMX, &vmx), 0);
+	assert_int_equal(vmx.n, 3);
+	assert_string_equal(vmx.entries[1].name, "CPUID");
+	assert_int_equal(vmx.entries[1].value, 10);
+	assert_int_equal(reason_names_from_format(format, EXIT_ARCH_SVM, &svm), 0);
+	assert_int_equal(svm.n, 4);
+	assert_string_equal(svm.entries[3].name, "msr");
+	assert_int_equal(svm.entries[3].value, 0x7c);
+	reason_names_free(&vmx);
+	reason_names_free(&svm);
+	assert_int_equal(reason_names_from_format("print fmt: \"x\"", EXIT_ARCH_SVM, &svm), -ENOENT);
+}
+
+static struct json_object *snap(unsigned total, unsigned cpuid, unsigned msr)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "{\"total_exits_regs\":[%u,0,0,0],\"reasons\":["
+		 "{\"reason\":114,\"name\":\"CPUID\",\"class\":\"counted\",\"count_regs\":[%u,0,0,0]},"
+		 "{\"reason\":124,\"name\":\"MSR\",\"class\":\"counted\",\"count_regs\":[%u,0,0,0]},"
+		 "{\"reason\":110,\"name\":\"RDTSC\",\"class\":\"zero\",\"count_regs\":[0,0,0,0]}]}",
+		 total, cpuid, msr);
+	return json_tokener_parse(text);
+}
+
+#define EXIT(name) "  CPU 0/KVM-240 [000] .... 1.0: kvm_exit: vcpu 0 reason " name " rip 0x1 info1 0x0\n"
+#define READ(func, idx, rax) \
+	"  CPU 0/KVM-240 [000] .... 1.0: kvm_cpuid: func " func " idx " idx " rax " rax \
+	" rbx 0 rcx 0 rdx 0, cpuid entry found\n"
+
+/* A: total=100 (read after the scan), cpuid=50, msr=7; then 2 msr, 1 intr; B. */
+static const char trace[] =
+	EXIT("cpuid") READ("4ffffffd", "72", "32")   /* A reads CPUID: 50 */
+	EXIT("cpuid") READ("4ffffffd", "7c", "7")    /* A reads MSR: 7 */
+	EXIT("cpuid") READ("4fffffff", "0", "64")    /* A total: 100 */
+	EXIT("msr") EXIT("intr") EXIT("msr") EXIT("0x400")
+	EXIT("cpuid") READ("4ffffffd", "72", "35")   /* B reads CPUID: 53 */
+	EXIT("cpuid") READ("4ffffffd", "7c", "9")    /* B reads MSR: 9 */
+	EXIT("cpuid") READ("4fffffff", "0", "6b");   /* B total: 107 */
+
+static int64_t field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return json_object_get_int64(v);
+}
+
+static void compare(void **state, unsigned b_msr, int64_t want_mismatches)
+{
+	struct reason_names names;
+	struct json_object *a = snap(100, 50, 7), *b = snap(107, 53, b_msr), *report, *rows;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(reason_names_from_format(format, EXIT_ARCH_SVM, &names), 0);
+	report = oracle_compare(trace, &names, a, b, err, sizeof(err));
+	assert_non_null(report);
+	assert_int_equal(field(report, "mismatches"), want_mismatches);
+	assert_int_equal(field(report, "reasons_compared"), 2);
+	json_object_object_get_ex(report, "reasons", &rows);
+	/* CPUID: the reads at 50 and 53 enclose three CPUID exits, B's own included. */
+	assert_int_equal(field(json_object_array_get_idx(rows, 0), "trace_delta"), 3);
+	assert_int_equal(field(json_object_array_get_idx(rows, 0), "leaf_delta"), 3);
+	if (b_msr == 9) {
+		assert_int_equal(field(json_object_array_get_idx(rows, 1), "trace_delta"), 2);
+	} else {
+		struct json_object *e;
+
+		assert_true(json_object_object_get_ex(json_object_array_get_idx(rows, 1), "error", &e));
+	}
+	/* Total: every exit between the two total reads, 0x400 (no name) too. */
+	{
+		struct json_object *total;
+
+		json_object_object_get_ex(report, "total", &total);
+		assert_int_equal(field(total, "trace_delta"), 7);
+		assert_int_equal(field(total, "leaf_delta"), 7);
+	}
+	json_object_put(report);
+	json_object_put(a);
+	json_object_put(b);
+	reason_names_free(&names);
+}
+
+static void counts_agree(void **state)
+{
+	compare(state, 9, 0);
+}
+
+static void a_wrong_count_is_a_mismatch(void **state)
+{
+	/* B claims 10 MSR exits: the read answering 10 is not in the trace. */
+	compare(state, 10, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_per_vendor),
+		cmocka_unit_test(counts_agree),
+		cmocka_unit_test(a_wrong_count_is_a_mismatch),
+	};
+
+	return cmocka_run_group_tests_name("oracle", tests, NULL, NULL);
+}
