@@ -77,8 +77,11 @@ static void record_command(struct json_object *o, const char *key, char *const a
 {
 	_cleanup_free_ char *out = NULL;
 
-	if (capture_command(argv, &out) >= 0)
+	/* The first line: versions come with copyright lines after them. */
+	if (capture_command(argv, &out) >= 0) {
+		out[strcspn(out, "\n")] = '\0';
 		add_str(o, key, out);
+	}
 }
 
 static int load_kvm(struct agent *a)

@@ -256,6 +256,15 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 	r = write_json(p->partial, "bundle.json", bundle);
 	if (r < 0)
 		return r;
+	{
+		struct json_object *oracle;
+
+		if (json_object_object_get_ex(bundle, "oracle", &oracle)) {
+			r = write_json(p->partial, "oracle.json", oracle);
+			if (r < 0)
+				return r;
+		}
+	}
 
 	if (!json_object_object_get_ex(bundle, "snapshots", &snapshots) ||
 	    !json_object_is_type(snapshots, json_type_array) ||
