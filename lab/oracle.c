@@ -310,8 +310,12 @@ int oracle_trace_start(const char *dir, char *err, size_t errlen)
 		{ "events/kvm/kvm_cpuid/enable", "1" },
 		{ "events/kvm/kvm_cpuid/trigger",
 		  "traceon if function == 0x4fffffff && index == 0xe1a50001" },
+		/*
+		 * Not traceoff: it shares a trigger type with traceon, and an event
+		 * takes one trigger per type.
+		 */
 		{ "events/kvm/kvm_cpuid/trigger",
-		  "traceoff if function == 0x4fffffff && index == 0xe1a50002" },
+		  "disable_event:kvm:kvm_exit if function == 0x4fffffff && index == 0xe1a50002" },
 	};
 	size_t i;
 	int r;

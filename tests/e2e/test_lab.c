@@ -160,6 +160,42 @@ static void environment_recorded(void **state)
 	json_object_put(env);
 }
 
+/* KVM's own kvm_exit tracepoint in L1 agrees with the leaves, reason by reason. */
+static void oracle_agrees(void **state)
+{
+	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/oracle.json", run_dir);
+	struct json_object *oracle, *v, *rows, *total;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(read_file(path, &text, NULL), 0);
+	oracle = json_tokener_parse(text);
+	assert_non_null(oracle);
+	if (json_object_object_get_ex(oracle, "error", &v))
+		fail_msg("the oracle did not run: %s", json_object_get_string(v));
+	assert_true(json_object_object_get_ex(oracle, "reasons", &rows));
+	assert_true(json_object_array_length(rows) > 0);
+	for (i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i), *eq, *r, *l, *t;
+
+		json_object_object_get_ex(row, "reason", &r);
+		json_object_object_get_ex(row, "leaf_delta", &l);
+		json_object_object_get_ex(row, "trace_delta", &t);
+		if (!json_object_object_get_ex(row, "equal", &eq) || !json_object_get_boolean(eq))
+			fail_msg("reason %d: leaves counted %lld, kvm_exit %lld", json_object_get_int(r),
+				 (long long)json_object_get_int64(l), (long long)json_object_get_int64(t));
+	}
+	assert_true(json_object_object_get_ex(oracle, "total", &total));
+	assert_true(json_object_object_get_ex(total, "equal", &v));
+	assert_true(json_object_get_boolean(v));
+	/* The interval's CPUID bursts alone are thousands of exits. */
+	assert_true(json_object_object_get_ex(total, "leaf_delta", &v));
+	assert_true(json_object_get_int64(v) > 1000);
+	assert_true(json_object_object_get_ex(oracle, "mismatches", &v));
+	assert_int_equal(json_object_get_int(v), 0);
+	json_object_put(oracle);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +205,7 @@ int main(void)
 		cmocka_unit_test(defined_but_unhandled_reason),
 		cmocka_unit_test(totals_bracket_reasons),
 		cmocka_unit_test(environment_recorded),
+		cmocka_unit_test(oracle_agrees),
 	};
 
 	return cmocka_run_group_tests_name("e2e_lab", tests, run_lab_once, free_snapshot);
