@@ -330,7 +330,8 @@ static int send_bundle(struct agent *a)
 	const char *text = json_object_to_json_string_ext(a->bundle, JSON_C_TO_STRING_PLAIN);
 	_cleanup_free_ char *port = find_port(EXITLAB_BUNDLE_PORT);
 	_cleanup_close_ int fd = -1;
-	size_t len = strlen(text), done = 0;
+	size_t len = strlen(text);
+	int r;
 
 	if (!port) {
 		log_error("no virtio-serial port %s: cannot send results to L0", EXITLAB_BUNDLE_PORT);
@@ -341,19 +342,13 @@ static int send_bundle(struct agent *a)
 		log_error("cannot open %s: %s", port, strerror(errno));
 		return -errno;
 	}
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("writing the bundle failed: %s", strerror(errno));
-			return -errno;
-		}
-		done += (size_t)n;
+	r = write_all(fd, text, len);
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r < 0) {
+		log_error("writing the bundle failed: %s", strerror(-r));
+		return r;
 	}
-	if (write(fd, "\n", 1) != 1)
-		return -EIO;
 	fsync(fd);
 	log_info("L1: sent %zu bytes of results to L0", len + 1);
 	return 0;

@@ -70,26 +70,31 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len)
+int write_all(int fd, const char *data, size_t len)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd, r = 0;
-	size_t done = 0;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			break;
+			return -errno;
 		}
-		done += (size_t)n;
+		data += n;
+		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd, r;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

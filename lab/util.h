@@ -56,6 +56,9 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes all of data, retrying short writes and EINTR. */
+int write_all(int fd, const char *data, size_t len);
+
 /* Writes data to path atomically: a temporary file beside it, fsync, rename. */
 int write_file_atomic(const char *path, const char *data, size_t len);
 int read_file(const char *path, char **ret_data, size_t *ret_len);
