@@ -235,7 +235,7 @@ static void run_oracle(struct agent *a, const char *trace_error)
 					    &names) < 0) {
 		snprintf(err, sizeof(err), "no exit reason names in kvm_exit's format");
 	} else {
-		oracle = oracle_compare(trace, &names, sa, sb, err, sizeof(err));
+		oracle = oracle_compare(trace, &names, sa, sb, a->params.vcpus, err, sizeof(err));
 	}
 	reason_names_free(&names);
 	if (!oracle) {

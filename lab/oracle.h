@@ -36,7 +36,7 @@ void reason_names_free(struct reason_names *names);
  */
 struct json_object *oracle_compare(const char *trace_text, const struct reason_names *names,
 				   struct json_object *snap_a, struct json_object *snap_b,
-				   char *err, size_t errlen);
+				   unsigned vcpus, char *err, size_t errlen);
 
 /* tracefs set-up in L1: an instance recording between the markers. */
 int oracle_trace_start(const char *instance_dir, char *err, size_t errlen);
