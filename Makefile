@@ -8,8 +8,8 @@ EXITLAB   := $(BUILD)/lab/exitlab
 PROBE     := $(BUILD)/probes/exitlab-probe
 LAB_ARGS  ?=
 
-.PHONY: all deps services tools modules overlays images lab test unit-tests kvm-tests \
-	e2e-tests checkpatch clean distclean
+.PHONY: all deps services tools modules overlays images lab bench test unit-tests checkpatch \
+	clean distclean
 
 all: tools
 
@@ -47,6 +47,11 @@ images: overlays
 
 lab: images services
 	@$(EXITLAB) run $(LAB_ARGS)
+
+# CPUID round trip in L2 under stock, patched-off and patched-on KVM, in one
+# L1 boot, reported as ratios (results/<run-id>/bench.json).
+bench: images services
+	@$(EXITLAB) bench $(LAB_ARGS)
 
 checkpatch: deps
 	@$(MAKE) -s -C kvm-patch checkpatch

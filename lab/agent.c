@@ -302,6 +302,127 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	return r;
 }
 
+#define BENCH_ITERATIONS "100000"
+
+/*
+ * (Re)loads KVM as configured: "stock" (Debian's own modules), "off" or
+ * "on" (the patched ones with exit_stats=0/1), and checks that it took.
+ */
+static int load_kvm_as(struct agent *a, const char *config, const char *release)
+{
+	_cleanup_free_ char *vendor = cpu_vendor(), *param = NULL;
+	bool intel = vendor && strcmp(vendor, "GenuineIntel") == 0;
+	const char *module = intel ? "kvm_intel" : "kvm_amd";
+	_cleanup_free_ char *stock_kvm =
+		xasprintf("/lib/modules/%s/kernel/arch/x86/kvm/kvm.ko", release);
+	_cleanup_free_ char *stock_vendor = xasprintf("/lib/modules/%s/kernel/arch/x86/kvm/%s.ko",
+						      release, intel ? "kvm-intel" : "kvm-amd");
+	char *rmmod[] = { "rmmod", (char *)module, "kvm", NULL };
+	char *insmod_kvm[] = { "insmod", stock_kvm, NULL };
+	char *insmod_vendor[] = { "insmod", stock_vendor, NULL };
+	char *modprobe_kvm[] = { "modprobe", "kvm", NULL, NULL };
+	char *modprobe_vendor[] = { "modprobe", (char *)module, NULL };
+	bool stock = strcmp(config, "stock") == 0;
+	int r;
+
+	run_command(rmmod, "/dev/null");
+	if (stock) {
+		r = run_command(insmod_kvm, NULL);
+		if (r == 0)
+			r = run_command(insmod_vendor, NULL);
+	} else {
+		modprobe_kvm[2] = strcmp(config, "on") == 0 ? "exit_stats=1" : "exit_stats=0";
+		r = run_command(modprobe_kvm, NULL);
+		if (r == 0)
+			r = run_command(modprobe_vendor, NULL);
+	}
+	if (r != 0)
+		return fail(a, "bench: loading KVM as '%s' failed (status %d)", config, r);
+	r = read_file("/sys/module/kvm/parameters/exit_stats", &param, NULL);
+	if (stock ? r == 0 : (r < 0 || param[0] != (strcmp(config, "on") == 0 ? 'Y' : 'N')))
+		return fail(a, "bench: KVM is not loaded as '%s'", config);
+	return 0;
+}
+
+/* One L2 whose init is the probe's CPUID loop; the figure comes from its console. */
+static int bench_one(struct agent *a, virConnectPtr conn, const char *config, const char *release,
+		     double *ret_ns)
+{
+	_cleanup_free_ char *name = xasprintf("exitlab-bench-%s", config);
+	_cleanup_free_ char *kernel = xasprintf("/boot/vmlinuz-%s", release);
+	_cleanup_free_ char *initrd = xasprintf("/boot/initrd.img-%s", release);
+	_cleanup_free_ char *console = xasprintf(RUN_DIR "/bench-%s.log", config);
+	_cleanup_free_ char *xml = NULL, *text = NULL;
+	struct dom_config cfg = {
+		.name = name,
+		.accel = DOM_ACCEL_KVM,
+		.cpu = DOM_CPU_HOST,
+		.memory_mib = 512,
+		.vcpus = 1,
+		.kernel = kernel,
+		.initrd = initrd,
+		/* The probe is PID 1; when it exits the kernel panics and L2 stops. */
+		.cmdline = "root=/dev/vda ro console=ttyS0 panic=-1 quiet "
+			   "init=" EXITLAB_PROBE_PATH " -- bench --iterations " BENCH_ITERATIONS,
+		.disks = { { .path = L2_ROOT_DEVICE, .format = "raw", .target = "vda", .block = true,
+			     .readonly = true } },
+		.n_disks = 1,
+		.console_log = console,
+	};
+	struct vm_run_opts opts = { .label = "L2 bench", .timeout_s = 600, .console_log = console,
+				    .progress_s = 30 };
+	struct json_object *o, *v;
+	const char *line;
+	int r;
+
+	r = load_kvm_as(a, config, release);
+	if (r < 0)
+		return r;
+	r = dom_config_to_xml(&cfg, &xml);
+	if (r < 0)
+		return fail(a, "bench: cannot build the L2 domain XML");
+	log_info("bench: L2 with KVM '%s'", config);
+	r = vm_run(conn, xml, &opts, NULL);
+	if (r < 0)
+		return fail(a, "bench: L2 with KVM '%s' did not finish: %s", config,
+			    r == -ETIMEDOUT ? "timed out" : vm_last_error());
+	if (read_file(console, &text, NULL) < 0 || !(line = strstr(text, "exitlab-bench: ")))
+		return fail(a, "bench: L2 with KVM '%s' printed no figure", config);
+	o = json_tokener_parse(line + 15);
+	if (!o || !json_object_object_get_ex(o, "best_ns_per_cpuid", &v)) {
+		json_object_put(o);
+		return fail(a, "bench: L2 with KVM '%s' printed a malformed figure", config);
+	}
+	*ret_ns = json_object_get_double(v);
+	json_object_put(o);
+	log_info("bench: KVM '%s': %.1f ns per CPUID round trip", config, *ret_ns);
+	return 0;
+}
+
+static int run_bench(struct agent *a, virConnectPtr conn)
+{
+	static const char *const configs[] = { "stock", "off", "on" };
+	struct json_object *bench = json_object_new_object();
+	double ns[ARRAY_SIZE(configs)];
+	struct utsname u;
+	size_t i;
+	int r;
+
+	json_object_object_add(a->bundle, "bench", bench);
+	uname(&u);
+	for (i = 0; i < ARRAY_SIZE(configs); i++) {
+		r = bench_one(a, conn, configs[i], u.release, &ns[i]);
+		if (r < 0)
+			return r;
+		json_object_object_add(bench, configs[i], json_object_new_double(ns[i]));
+	}
+	json_object_object_add(bench, "iterations", json_object_new_int(atoi(BENCH_ITERATIONS)));
+	json_object_object_add(bench, "on_over_off", json_object_new_double(ns[2] / ns[1]));
+	json_object_object_add(bench, "off_over_stock", json_object_new_double(ns[1] / ns[0]));
+	json_object_object_add(bench, "on_over_stock", json_object_new_double(ns[2] / ns[0]));
+	return 0;
+}
+
 /* /dev/vportNpM of a named virtio-serial port: L1 runs without udev's symlinks. */
 static char *find_port(const char *name)
 {
@@ -391,7 +512,7 @@ int agent_main(int argc, char **argv)
 	r = start_libvirt(&a, &conn);
 	if (r < 0)
 		goto out;
-	r = run_l2(&a, conn);
+	r = a.params.bench ? run_bench(&a, conn) : run_l2(&a, conn);
 out:
 	json_object_object_add(a.bundle, "ok", json_object_new_boolean(r == 0));
 	if (conn)

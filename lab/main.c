@@ -4,6 +4,7 @@
  * it and brings home the exit counts the guest read from L1's KVM.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 static const char usage[] =
 	"usage: exitlab run [options]     run the whole chain from this host (L0)\n"
+	"       exitlab bench [options]   CPUID round trips in L2 under stock, off and on KVM\n"
 	"       exitlab agent             inside L1 only: run L2 and report to L0\n"
 	"\n"
 	"run options:\n"
@@ -51,7 +53,7 @@ static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv, bool bench)
 {
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
@@ -89,6 +91,7 @@ static int cmd_run(int argc, char **argv)
 	int c, r = 0;
 
 	o.l2.timeout_s = 900;
+	o.l2.bench = bench;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1 && r == 0) {
 		switch (c) {
 		case OPT_RUN_ID:
@@ -178,7 +181,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
+		return cmd_run(argc - 1, argv + 1, false);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(argv[1], "agent"))
 		return agent_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

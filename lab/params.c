@@ -12,8 +12,8 @@
 char *l2_params_to_cmdline(const struct l2_params *p)
 {
 	return xasprintf("exitlab.run_id=%s exitlab.l2_timeout=%u exitlab.l2_vcpus=%u "
-			 "exitlab.l2_memory=%u",
-			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib);
+			 "exitlab.l2_memory=%u exitlab.mode=%s",
+			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib, p->bench ? "bench" : "run");
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -44,8 +44,14 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 	};
 	struct l2_params p = L2_PARAMS_DEFAULT;
 	_cleanup_free_ char *id = cmdline_get(cmdline, "exitlab.run_id");
+	_cleanup_free_ char *mode = cmdline_get(cmdline, "exitlab.mode");
 	size_t i;
 
+	if (mode && strcmp(mode, "run") != 0 && strcmp(mode, "bench") != 0) {
+		snprintf(err, errlen, "exitlab.mode=%s: expected run or bench", mode);
+		return -EINVAL;
+	}
+	p.bench = mode && strcmp(mode, "bench") == 0;
 	if (id) {
 		if (!run_id_valid(id)) {
 			snprintf(err, errlen, "exitlab.run_id '%s' is not a valid run id", id);

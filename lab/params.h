@@ -2,6 +2,7 @@
 #ifndef EXITLAB_PARAMS_H
 #define EXITLAB_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* What L0 tells the agent in L1, carried on L1's kernel command line. */
@@ -10,6 +11,7 @@ struct l2_params {
 	unsigned timeout_s;
 	unsigned vcpus;
 	unsigned memory_mib;
+	bool bench; /* CPUID round trips under stock, off and on instead of a run */
 };
 
 #define L2_PARAMS_DEFAULT \

@@ -12,6 +12,8 @@ const char probe_usage[] =
 	"       exitlab-probe interval [--seconds S] [--out FILE]\n"
 	"         snapshots before and after S seconds (default 5) of CPUID, sleep\n"
 	"         and disk work, between marker reads that start and stop L1's trace\n"
+	"       exitlab-probe bench [--iterations N]\n"
+	"         CPUID (leaf 0, which KVM handles) round trips: ns each, best of 5\n"
 	"LEAF and ECX are 32-bit numbers (decimal or 0x hex).\n";
 
 static int parse_u32(const char *s, uint32_t *ret)
@@ -37,12 +39,12 @@ static int parse_u32(const char *s, uint32_t *ret)
 
 int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, size_t errlen)
 {
-	struct probe_args a = { .phase = "snapshot", .seconds = 5 };
+	struct probe_args a = { .phase = "snapshot", .seconds = 5, .iterations = 100000 };
 	const char *cmd;
 	int i;
 
 	if (argc < 2)
-		FAIL("missing command (query, snapshot, interval; --help for usage)");
+		FAIL("missing command (query, snapshot, interval, bench; --help for usage)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		a.command = PROBE_HELP;
@@ -86,8 +88,18 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 				FAIL("interval: unknown option '%s'", argv[i]);
 			}
 		}
+	} else if (!strcmp(cmd, "bench")) {
+		a.command = PROBE_BENCH;
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--iterations") != 0)
+				FAIL("bench: unknown option '%s'", argv[i]);
+			if (i + 1 >= argc || parse_u32(argv[i + 1], &a.iterations) < 0 ||
+			    a.iterations < 1000 || a.iterations > 100000000)
+				FAIL("bench: --iterations takes 1000..100000000");
+			i++;
+		}
 	} else {
-		FAIL("unknown command '%s' (query, snapshot, interval; --help for usage)", cmd);
+		FAIL("unknown command '%s' (query, snapshot, interval, bench; --help for usage)", cmd);
 	}
 	*ret = a;
 	return 0;

@@ -10,6 +10,7 @@ enum probe_command {
 	PROBE_QUERY,
 	PROBE_SNAPSHOT,
 	PROBE_INTERVAL,
+	PROBE_BENCH,
 };
 
 struct probe_args {
@@ -17,6 +18,7 @@ struct probe_args {
 	uint32_t leaf, subleaf;  /* query */
 	const char *phase;       /* snapshot */
 	unsigned seconds;        /* interval */
+	uint32_t iterations;     /* bench */
 	const char *out;         /* NULL: stdout */
 };
 

@@ -42,6 +42,9 @@ static void good_arguments(void **state)
 	assert_int_equal(a.seconds, 7);
 	assert_int_equal(PARSE(&a, err, "interval"), 0);
 	assert_int_equal(a.seconds, 5);
+	assert_int_equal(PARSE(&a, err, "bench", "--iterations", "5000"), 0);
+	assert_int_equal(a.command, PROBE_BENCH);
+	assert_int_equal(a.iterations, 5000);
 	assert_int_equal(PARSE(&a, err, "--help"), 0);
 	assert_int_equal(a.command, PROBE_HELP);
 }
@@ -62,6 +65,8 @@ static void bad_arguments(void **state)
 		{ "interval", "--seconds", "0" },
 		{ "interval", "--seconds", "x" },
 		{ "interval", "--bogus", "1" },
+		{ "bench", "--iterations", "10" },
+		{ "bench", "--loops", "5000" },
 	};
 	size_t i, n;
 
