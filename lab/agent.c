@@ -402,24 +402,40 @@ static int bench_one(struct agent *a, virConnectPtr conn, const char *config, co
 static int run_bench(struct agent *a, virConnectPtr conn)
 {
 	static const char *const configs[] = { "stock", "off", "on" };
-	struct json_object *bench = json_object_new_object();
-	double ns[ARRAY_SIZE(configs)];
+	/*
+	 * Each configuration twice, in mirrored order, keeping its best: drift
+	 * in the emulated machine's speed then falls on all three alike.
+	 */
+	static const unsigned order[] = { 0, 1, 2, 2, 1, 0 };
+	struct json_object *bench = json_object_new_object(), *runs = json_object_new_array();
+	double best[ARRAY_SIZE(configs)] = { 0 };
 	struct utsname u;
 	size_t i;
 	int r;
 
 	json_object_object_add(a->bundle, "bench", bench);
+	json_object_object_add(bench, "runs", runs);
 	uname(&u);
-	for (i = 0; i < ARRAY_SIZE(configs); i++) {
-		r = bench_one(a, conn, configs[i], u.release, &ns[i]);
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		unsigned c = order[i];
+		struct json_object *run = json_object_new_object();
+		double ns = 0;
+
+		r = bench_one(a, conn, configs[c], u.release, &ns);
 		if (r < 0)
 			return r;
-		json_object_object_add(bench, configs[i], json_object_new_double(ns[i]));
+		json_object_object_add(run, "kvm", json_object_new_string(configs[c]));
+		json_object_object_add(run, "ns", json_object_new_double(ns));
+		json_object_array_add(runs, run);
+		if (best[c] == 0 || ns < best[c])
+			best[c] = ns;
 	}
+	for (i = 0; i < ARRAY_SIZE(configs); i++)
+		json_object_object_add(bench, configs[i], json_object_new_double(best[i]));
 	json_object_object_add(bench, "iterations", json_object_new_int(atoi(BENCH_ITERATIONS)));
-	json_object_object_add(bench, "on_over_off", json_object_new_double(ns[2] / ns[1]));
-	json_object_object_add(bench, "off_over_stock", json_object_new_double(ns[1] / ns[0]));
-	json_object_object_add(bench, "on_over_stock", json_object_new_double(ns[2] / ns[0]));
+	json_object_object_add(bench, "on_over_off", json_object_new_double(best[2] / best[1]));
+	json_object_object_add(bench, "off_over_stock", json_object_new_double(best[1] / best[0]));
+	json_object_object_add(bench, "on_over_stock", json_object_new_double(best[2] / best[0]));
 	return 0;
 }
 

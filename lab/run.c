@@ -389,7 +389,7 @@ static int save_bench(const struct run_paths *p, const struct accel_choice *acce
 		r = write_json(p->partial, "bench.json", bench);
 	if (r < 0)
 		return r;
-	printf("\nCPUID round trip in L2 (leaf 0, best of 5 rounds), by L1's KVM:\n"
+	printf("\nCPUID round trip in L2 (leaf 0, best of 5 rounds in each of 2 L2 boots), by L1's KVM:\n"
 	       "  stock Debian modules   %10.1f ns\n"
 	       "  patched, exit_stats=0  %10.1f ns\n"
 	       "  patched, exit_stats=1  %10.1f ns\n"
