@@ -8,8 +8,8 @@ EXITLAB   := $(BUILD)/lab/exitlab
 PROBE     := $(BUILD)/probes/exitlab-probe
 LAB_ARGS  ?=
 
-.PHONY: all deps services tools modules overlays images lab bench test unit-tests checkpatch \
-	clean distclean
+.PHONY: all deps services tools modules overlays assemble-overlays images lab bench test \
+	unit-tests checkpatch clean distclean
 
 all: tools
 
@@ -28,8 +28,13 @@ modules: deps
 
 # What the lab adds to the cached base images: the patched modules, the
 # agent and its init for L1; the probe for L2. Copied only when changed,
-# so an unchanged overlay keeps the image cache valid.
+# so an unchanged overlay keeps the image cache valid. A sub-make, so that
+# config.mk's kernel ABI is read after deps has installed the headers.
 overlays: tools modules
+	@$(MAKE) -s assemble-overlays
+
+assemble-overlays:
+	@test -n "$(KERNEL_ABI)" || { echo "no kernel ABI: is linux-headers-amd64 installed?" >&2; exit 1; }
 	@install -d $(OVERLAY)/l1/usr/local/sbin $(OVERLAY)/l1/usr/local/bin \
 		$(OVERLAY)/l1/lib/modules/$(KERNEL_ABI)/updates $(OVERLAY)/l2/usr/local/bin
 	@for f in $(MODULES)/*.ko; do \
