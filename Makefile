@@ -27,7 +27,8 @@ modules: deps
 	@$(MAKE) -s -C kvm-patch
 
 # What the lab adds to the cached base images: the patched modules, the
-# agent and its init for L1; the probe for L2. Copied only when changed,
+# agent and its init for L1, and the probe, the Bochs tier's whole L2
+# userspace; the probe for L2. Copied only when changed,
 # so an unchanged overlay keeps the image cache valid. A sub-make, so that
 # config.mk's kernel ABI is read after deps has installed the headers.
 overlays: tools modules
@@ -44,6 +45,8 @@ assemble-overlays:
 		install -m 0755 lab/l1-init $(OVERLAY)/l1/usr/local/sbin/exitlab-l1-init
 	@cmp -s $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab || \
 		install -m 0755 $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab
+	@cmp -s $(PROBE) $(OVERLAY)/l1/usr/local/bin/exitlab-probe || \
+		install -m 0755 $(PROBE) $(OVERLAY)/l1/usr/local/bin/exitlab-probe
 	@cmp -s $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe || \
 		install -m 0755 $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe
 
@@ -66,8 +69,9 @@ test: images services checkpatch
 	@$(MAKE) -s -C tests all
 	@$(MAKE) -s -C kvm-patch test-bin
 	@tests/run-tests $(BUILD)/tests/test_domxml $(BUILD)/tests/test_seed_params \
-		$(BUILD)/tests/test_results $(BUILD)/tests/test_probe_args \
-		$(BUILD)/kvm/tests/test_decode $(BUILD)/tests/test_lab
+		$(BUILD)/tests/test_results $(BUILD)/tests/test_probe_args $(BUILD)/tests/test_oracle \
+		$(BUILD)/tests/test_cpio_child $(BUILD)/kvm/tests/test_decode \
+		$(BUILD)/tests/test_lab $(BUILD)/tests/test_vmx
 
 unit-tests: tools
 	@$(MAKE) -s -C tests unit

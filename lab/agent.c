@@ -9,6 +9,8 @@
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 
+#include "child.h"
+#include "cpio.h"
 #include "domxml.h"
 #include "oracle.h"
 #include "params.h"
@@ -19,6 +21,8 @@
 #define RUN_DIR "/run/exitlab"
 #define L2_CONSOLE RUN_DIR "/l2-console.log"
 #define L2_RESULTS RUN_DIR "/l2-results.jsonl"
+#define L2_INITRAMFS RUN_DIR "/l2-probe.cpio"
+#define PROBE_PATH "/usr/local/bin/exitlab-probe"
 #define TRACE_INSTANCE "/sys/kernel/tracing/instances/exitlab"
 /* L0 attaches the seed as the second disk and L2's root overlay as the third. */
 #define SEED_DEVICE "/dev/vdb"
@@ -188,8 +192,13 @@ static int collect_probe_output(struct agent *a)
 	if (read_file(L2_RESULTS, &text, NULL) < 0)
 		return fail(a, "L2 wrote no probe output (%s missing)", L2_RESULTS);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct json_object *o = json_tokener_parse(line);
+		struct json_object *o;
 
+		/* A tty (the minimal L2's serial port) ends lines with CR LF. */
+		line[strcspn(line, "\r")] = '\0';
+		if (!*line)
+			continue;
+		o = json_tokener_parse(line);
 		if (!o)
 			return fail(a, "L2 probe output has a line that is not JSON");
 		json_object_array_add(snapshots, o);
@@ -295,6 +304,85 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 		return fail(a, "interrupted while L2 ran");
 	if (r < 0)
 		return fail(a, "L2 did not start: %s", vm_last_error());
+	log_info("L2: stopped after %.1f s", seconds);
+	r = collect_probe_output(a);
+	if (r == 0)
+		run_oracle(a, trace_err[0] ? trace_err : NULL);
+	return r;
+}
+
+/*
+ * The Bochs tier's L2: nothing but the probe as init in an initramfs, QEMU
+ * started directly (libvirt's start-up alone would take minutes under Bochs).
+ * Results leave on L2's second serial port; the first is its console.
+ */
+static int run_minimal_l2(struct agent *a)
+{
+	_cleanup_free_ char *kernel = NULL, *memory = xasprintf("%u", a->params.memory_mib);
+	_cleanup_free_ char *smp = xasprintf("%u", a->params.vcpus), *tail = NULL;
+	_cleanup_free_ char *console = xasprintf("file:%s", L2_CONSOLE);
+	_cleanup_free_ char *results = xasprintf("file:%s", L2_RESULTS);
+	struct json_object *l2 = json_object_new_object();
+	char *version[] = { "qemu-system-x86_64", "--version", NULL };
+	struct child_wait_opts wo = {
+		.label = "L2",
+		.timeout_s = a->params.timeout_s,
+		.progress_s = 30,
+		.progress_log = L2_CONSOLE,
+		.interrupted = vm_interrupted,
+	};
+	char trace_err[256] = "tracing was not set up";
+	struct utsname u;
+	double seconds = 0;
+	pid_t pid;
+	int r;
+
+	json_object_object_add(a->bundle, "l2", l2);
+	uname(&u);
+	kernel = xasprintf("/boot/vmlinuz-%s", u.release);
+	record_command(a->l1, "qemu_version", version);
+	r = cpio_write_single(L2_INITRAMFS, "init", PROBE_PATH);
+	if (r < 0)
+		return fail(a, "cannot build L2's initramfs from %s: %s", PROBE_PATH, strerror(-r));
+	json_object_object_add(l2, "vcpus", json_object_new_int((int)a->params.vcpus));
+	json_object_object_add(l2, "memory_mib", json_object_new_int((int)a->params.memory_mib));
+	add_str(l2, "kernel", u.release);
+	add_str(l2, "userspace", "the probe as init (guest-init), no systemd or cloud-init");
+
+	{
+		char *argv[] = {
+			"qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-m", memory, "-smp", smp,
+			"-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
+			"-no-reboot", "-kernel", kernel, "-initrd", L2_INITRAMFS, "-append",
+			"console=ttyS0 quiet panic=-1 rdinit=/init -- guest-init --seconds 2 "
+			"--out /dev/ttyS1",
+			"-serial", console, "-serial", results, NULL
+		};
+
+		if (oracle_trace_start(TRACE_INSTANCE, trace_err, sizeof(trace_err)) < 0)
+			log_error("oracle: %s", trace_err);
+		else
+			trace_err[0] = '\0';
+		log_info("L2: starting a minimal guest with QEMU (kvm, %u vCPU, %u MiB), timeout %u s",
+			 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
+		r = child_spawn(argv, RUN_DIR "/qemu.log", &pid);
+		if (r < 0)
+			return fail(a, "cannot run qemu-system-x86_64: %s", strerror(-r));
+	}
+	r = child_wait(pid, &wo, &seconds);
+	json_object_object_add(l2, "seconds", json_object_new_double(seconds));
+	tail = file_tail(L2_CONSOLE, 40);
+	add_str(l2, "console_tail", tail);
+	if (r == -ETIMEDOUT)
+		return fail(a, "L2 did not finish within %u s", a->params.timeout_s);
+	if (r == -EINTR)
+		return fail(a, "interrupted while L2 ran");
+	if (r != 0) {
+		_cleanup_free_ char *qemu_tail = file_tail(RUN_DIR "/qemu.log", 5);
+
+		return fail(a, "QEMU for L2 exited with status %d: %s", r,
+			    qemu_tail ? qemu_tail : "(no output)");
+	}
 	log_info("L2: stopped after %.1f s", seconds);
 	r = collect_probe_output(a);
 	if (r == 0)
@@ -462,6 +550,33 @@ static char *find_port(const char *name)
 	return NULL;
 }
 
+/*
+ * /dev/sdX of the results disk an L0 without virtio-serial (Bochs) attaches:
+ * the one whose first sector starts with the magic L0 wrote there.
+ */
+static char *find_results_disk(void)
+{
+	_cleanup_(closedirp) DIR *d = opendir("/sys/block");
+	struct dirent *de;
+
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		_cleanup_close_ int fd = -1;
+		char head[sizeof(EXITLAB_RESULTS_DISK_MAGIC)];
+
+		if (strncmp(de->d_name, "sd", 2) != 0)
+			continue;
+		path = xasprintf("/dev/%s", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read(fd, head, sizeof(head) - 1) == (ssize_t)sizeof(head) - 1 &&
+		    memcmp(head, EXITLAB_RESULTS_DISK_MAGIC, sizeof(head) - 1) == 0)
+			return TAKE_PTR(path);
+	}
+	return NULL;
+}
+
 static int send_bundle(struct agent *a)
 {
 	const char *text = json_object_to_json_string_ext(a->bundle, JSON_C_TO_STRING_PLAIN);
@@ -471,8 +586,31 @@ static int send_bundle(struct agent *a)
 	int r;
 
 	if (!port) {
-		log_error("no virtio-serial port %s: cannot send results to L0", EXITLAB_BUNDLE_PORT);
-		return -ENOENT;
+		_cleanup_free_ char *disk = find_results_disk();
+
+		if (!disk) {
+			log_error("neither a virtio-serial port %s nor a results disk: cannot send "
+				  "results to L0", EXITLAB_BUNDLE_PORT);
+			return -ENOENT;
+		}
+		if (len + 1 > EXITLAB_RESULTS_DISK_SIZE - EXITLAB_RESULTS_DISK_OFFSET) {
+			log_error("results (%zu bytes) do not fit the results disk", len);
+			return -E2BIG;
+		}
+		fd = open(disk, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || lseek(fd, EXITLAB_RESULTS_DISK_OFFSET, SEEK_SET) < 0) {
+			log_error("cannot write %s: %s", disk, strerror(errno));
+			return -errno;
+		}
+		/* NUL-terminated: L0 reads up to it. */
+		r = write_all(fd, text, len + 1);
+		if (r == 0 && fsync(fd) < 0)
+			r = -errno;
+		if (r < 0)
+			log_error("writing the results disk failed: %s", strerror(-r));
+		else
+			log_info("L1: wrote %zu bytes of results to %s", len + 1, disk);
+		return r;
 	}
 	fd = open(port, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -525,10 +663,14 @@ int agent_main(int argc, char **argv)
 	r = load_kvm(&a);
 	if (r < 0)
 		goto out;
+	if (a.params.mode == L2_MODE_MINIMAL) {
+		r = run_minimal_l2(&a);
+		goto out;
+	}
 	r = start_libvirt(&a, &conn);
 	if (r < 0)
 		goto out;
-	r = a.params.bench ? run_bench(&a, conn) : run_l2(&a, conn);
+	r = a.params.mode == L2_MODE_BENCH ? run_bench(&a, conn) : run_l2(&a, conn);
 out:
 	json_object_object_add(a.bundle, "ok", json_object_new_boolean(r == 0));
 	if (conn)

@@ -27,6 +27,9 @@ static const char usage[] =
 	"  --results DIR        where results/<run-id>/ goes (default: results)\n"
 	"  --images DIR         vmlinuz, initrd.img, l1.img, l2.img (default: build/images)\n"
 	"  --work DIR           per-run scratch space (default: build/runs)\n"
+	"  --l0 libvirt|bochs   what runs L1: libvirt with QEMU (default), or Bochs, which\n"
+	"                       emulates Intel VMX; L2 is then the probe alone, started by\n"
+	"                       QEMU in L1 (defaults become --l1-memory 1024 --l2-memory 256)\n"
 	"  --accel auto|kvm|tcg accelerator for L1 (default: auto, decided by a trial)\n"
 	"  --uri URI            libvirt connection (default: qemu:///system)\n"
 	"  --l1-timeout S       seconds before L1 is destroyed (default: 1200)\n"
@@ -57,7 +60,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 {
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
-	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_HELP };
+	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_HELP };
 	static const struct option options[] = {
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "results", required_argument, NULL, OPT_RESULTS },
@@ -72,6 +75,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 		{ "l2-vcpus", required_argument, NULL, OPT_L2_VCPUS },
 		{ "l2-memory", required_argument, NULL, OPT_L2_MEMORY },
 		{ "attempts", required_argument, NULL, OPT_ATTEMPTS },
+		{ "l0", required_argument, NULL, OPT_L0 },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{}
 	};
@@ -88,10 +92,11 @@ static int cmd_run(int argc, char **argv, bool bench)
 		.l2 = L2_PARAMS_DEFAULT,
 	};
 	const char *run_id = NULL;
+	bool l1_memory_set = false, l2_memory_set = false;
 	int c, r = 0;
 
 	o.l2.timeout_s = 900;
-	o.l2.bench = bench;
+	o.l2.mode = bench ? L2_MODE_BENCH : L2_MODE_RUN;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1 && r == 0) {
 		switch (c) {
 		case OPT_RUN_ID:
@@ -123,6 +128,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 			break;
 		case OPT_L1_MEMORY:
 			r = parse_uint("l1-memory", optarg, 1024, 262144, &o.l1_memory_mib);
+			l1_memory_set = true;
 			break;
 		case OPT_L2_TIMEOUT:
 			r = parse_uint("l2-timeout", optarg, 10, 86400, &o.l2.timeout_s);
@@ -132,9 +138,21 @@ static int cmd_run(int argc, char **argv, bool bench)
 			break;
 		case OPT_L2_MEMORY:
 			r = parse_uint("l2-memory", optarg, 128, 65536, &o.l2.memory_mib);
+			l2_memory_set = true;
 			break;
 		case OPT_ATTEMPTS:
 			r = parse_uint("attempts", optarg, 1, 10, &o.attempts);
+			break;
+		case OPT_L0:
+			if (!strcmp(optarg, "libvirt")) {
+				o.l0 = L0_LIBVIRT;
+			} else if (!strcmp(optarg, "bochs")) {
+				o.l0 = L0_BOCHS;
+			} else {
+				fprintf(stderr, "exitlab: --l0 takes libvirt or bochs, not '%s'\n",
+					optarg);
+				r = -EINVAL;
+			}
 			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
@@ -148,6 +166,22 @@ static int cmd_run(int argc, char **argv, bool bench)
 	if (optind < argc) {
 		fprintf(stderr, "exitlab: unexpected argument '%s'\n", argv[optind]);
 		return 2;
+	}
+	if (o.l0 == L0_BOCHS) {
+		if (bench) {
+			fprintf(stderr, "exitlab: bench runs on the libvirt L0 only: Bochs counts "
+					"instructions, not time\n");
+			return 2;
+		}
+		o.l2.mode = L2_MODE_MINIMAL;
+		if (!l1_memory_set)
+			o.l1_memory_mib = 1024;
+		if (!l2_memory_set)
+			o.l2.memory_mib = 256;
+		if (o.l1_memory_mib > 4096) {
+			fprintf(stderr, "exitlab: --l1-memory above 4096 is more than Bochs offers\n");
+			return 2;
+		}
 	}
 	if (run_id) {
 		if (!run_id_valid(run_id)) {

@@ -9,11 +9,22 @@
 #include "seed.h"
 #include "util.h"
 
+static const char *const mode_names[] = {
+	[L2_MODE_RUN] = "run",
+	[L2_MODE_BENCH] = "bench",
+	[L2_MODE_MINIMAL] = "minimal",
+};
+
+const char *l2_mode_name(enum l2_mode mode)
+{
+	return (size_t)mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "?";
+}
+
 char *l2_params_to_cmdline(const struct l2_params *p)
 {
 	return xasprintf("exitlab.run_id=%s exitlab.l2_timeout=%u exitlab.l2_vcpus=%u "
 			 "exitlab.l2_memory=%u exitlab.mode=%s",
-			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib, p->bench ? "bench" : "run");
+			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib, l2_mode_name(p->mode));
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -47,11 +58,16 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 	_cleanup_free_ char *mode = cmdline_get(cmdline, "exitlab.mode");
 	size_t i;
 
-	if (mode && strcmp(mode, "run") != 0 && strcmp(mode, "bench") != 0) {
-		snprintf(err, errlen, "exitlab.mode=%s: expected run or bench", mode);
-		return -EINVAL;
+	if (mode) {
+		for (i = 0; i < ARRAY_SIZE(mode_names); i++)
+			if (strcmp(mode, mode_names[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(mode_names)) {
+			snprintf(err, errlen, "exitlab.mode=%s: expected run, bench or minimal", mode);
+			return -EINVAL;
+		}
+		p.mode = (enum l2_mode)i;
 	}
-	p.bench = mode && strcmp(mode, "bench") == 0;
 	if (id) {
 		if (!run_id_valid(id)) {
 			snprintf(err, errlen, "exitlab.run_id '%s' is not a valid run id", id);

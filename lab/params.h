@@ -5,13 +5,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+enum l2_mode {
+	L2_MODE_RUN,     /* L2 with systemd and cloud-init, through libvirt */
+	L2_MODE_BENCH,   /* CPUID round trips under stock, off and on instead of a run */
+	L2_MODE_MINIMAL, /* the probe as L2's only process, QEMU started directly */
+};
+
+const char *l2_mode_name(enum l2_mode mode);
+
 /* What L0 tells the agent in L1, carried on L1's kernel command line. */
 struct l2_params {
 	char run_id[65];
 	unsigned timeout_s;
 	unsigned vcpus;
 	unsigned memory_mib;
-	bool bench; /* CPUID round trips under stock, off and on instead of a run */
+	enum l2_mode mode;
 };
 
 #define L2_PARAMS_DEFAULT \

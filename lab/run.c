@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "bochs.h"
 #include "domxml.h"
 #include "results.h"
 #include "seed.h"
@@ -18,6 +19,16 @@ struct run_paths {
 	char *kernel, *initrd, *l1_image, *l2_image;
 	char *work, *l1_overlay, *l2_overlay, *seed_dir, *seed_iso, *bundle;
 	char *partial, *final, *console, *tool_log;
+};
+
+/*
+ * The host that boots L1 for one attempt: whichever it is, L1 ends powered
+ * off, its console in p->console and its bundle (if any) in p->bundle.
+ */
+struct l1_host {
+	enum l0_kind kind;
+	virConnectPtr conn;         /* libvirt */
+	struct accel_choice accel;  /* libvirt */
 };
 
 static void run_paths_free(struct run_paths *p)
@@ -176,27 +187,47 @@ static int write_json(const char *dir, const char *name, struct json_object *o)
 	return write_file_atomic(path, text, strlen(text));
 }
 
-static struct json_object *environment(const struct run_opts *o, const struct accel_choice *accel,
-				       virConnectPtr conn, struct json_object *l1)
+static struct json_object *environment(const struct run_opts *o, const struct l1_host *host,
+				       struct json_object *l1)
 {
 	struct json_object *env = json_object_new_object();
+	const struct accel_choice *accel = &host->accel;
+	virConnectPtr conn = host->conn;
 	unsigned long hv = 0, lib = 0;
 	char buf[64];
 
 	json_object_object_add(env, "run_id", json_object_new_string(o->l2.run_id));
-	json_object_object_add(env, "accelerator",
-			       json_object_new_string(accel->accel == DOM_ACCEL_KVM ? "kvm" : "tcg"));
-	json_object_object_add(env, "accelerator_reason", json_object_new_string(accel->why));
-	json_object_object_add(env, "l1_cpu",
-			       json_object_new_string(accel->cpu == DOM_CPU_HOST ? "host-passthrough"
-										 : "EPYC,+svm"));
+	if (host->kind == L0_BOCHS) {
+		_cleanup_free_ char *version = bochs_version();
+
+		json_object_object_add(env, "accelerator", json_object_new_string("bochs"));
+		json_object_object_add(env, "accelerator_reason",
+				       json_object_new_string("--l0 bochs: Bochs emulates Intel VMX, "
+							      "which nothing else here runs"));
+		json_object_object_add(env, "l1_cpu", json_object_new_string(BOCHS_CPU_MODEL));
+		json_object_object_add(env, "l0_bochs_version",
+				       version ? json_object_new_string(version) : NULL);
+		json_object_object_add(env, "cycles_note",
+				       json_object_new_string("Bochs counts instructions, not time: "
+							      "cycle figures are only monotonic"));
+	} else {
+		json_object_object_add(env, "accelerator",
+				       json_object_new_string(accel->accel == DOM_ACCEL_KVM ? "kvm"
+											    : "tcg"));
+		json_object_object_add(env, "accelerator_reason",
+				       json_object_new_string(accel->why));
+		json_object_object_add(env, "l1_cpu",
+				       json_object_new_string(accel->cpu == DOM_CPU_HOST
+								      ? "host-passthrough"
+								      : "EPYC,+svm"));
+	}
 	json_object_object_add(env, "l1_vcpus", json_object_new_int((int)o->l1_vcpus));
 	json_object_object_add(env, "l1_memory_mib", json_object_new_int((int)o->l1_memory_mib));
-	if (virConnectGetVersion(conn, &hv) == 0) {
+	if (conn && virConnectGetVersion(conn, &hv) == 0) {
 		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
 		json_object_object_add(env, "l0_qemu_version", json_object_new_string(buf));
 	}
-	if (virConnectGetLibVersion(conn, &lib) == 0) {
+	if (conn && virConnectGetLibVersion(conn, &lib) == 0) {
 		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
 		json_object_object_add(env, "l0_libvirt_version", json_object_new_string(buf));
 	}
@@ -232,8 +263,7 @@ static int read_bundle(const struct run_paths *p, struct json_object **ret_bundl
 }
 
 static int save_results(const struct run_opts *o, const struct run_paths *p,
-			const struct accel_choice *accel, virConnectPtr conn,
-			struct json_object *bundle, double l1_seconds, struct json_object *failures)
+			const struct l1_host *host, struct json_object *bundle, double l1_seconds, struct json_object *failures)
 {
 	struct json_object *snapshots, *last, *l1 = NULL, *l2 = NULL, *env;
 	struct snapshot snap;
@@ -244,7 +274,7 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 
 	json_object_object_get_ex(bundle, "l1", &l1);
 	json_object_object_get_ex(bundle, "l2", &l2);
-	env = environment(o, accel, conn, l1);
+	env = environment(o, host, l1);
 	json_object_object_add(env, "l1_seconds", json_object_new_double(l1_seconds));
 	json_object_object_add(env, "failed_attempts", json_object_get(failures));
 	if (l2)
@@ -298,11 +328,43 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
  * -EAGAIN for a failure another attempt may not have (TCG's nested SVM
  * stalls or crashes now and then), or another error that will not go away.
  */
-static int attempt(const struct run_opts *o, struct run_paths *p, const struct accel_choice *accel,
-		   virConnectPtr conn, struct json_object **ret_bundle, double *ret_seconds,
-		   char *why, size_t whylen)
+static int boot_l1_bochs(const struct run_opts *o, struct run_paths *p, double *ret_seconds,
+			 char *why, size_t whylen)
+{
+	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
+	/* quiet: every console byte costs emulated time under Bochs. */
+	_cleanup_free_ char *cmdline = xasprintf(
+		"ro console=ttyS0 quiet panic=-1 init=/usr/local/sbin/exitlab-l1-init %s", params);
+	struct bochs_l1 b = {
+		.kernel = p->kernel,
+		.initrd = p->initrd,
+		.l1_image = p->l1_image,
+		.work_dir = p->work,
+		.cmdline = cmdline,
+		.memory_mib = o->l1_memory_mib,
+		.timeout_s = o->l1_timeout_s,
+		.console_log = p->console,
+		.bundle_path = p->bundle,
+		.tool_log = p->tool_log,
+		.interrupted = vm_interrupted,
+	};
+	int r;
+
+	log_info("L1: booting the patched KVM host in Bochs (%s, emulated VMX, %u MiB), "
+		 "timeout %u s", BOCHS_CPU_MODEL, o->l1_memory_mib, o->l1_timeout_s);
+	r = bochs_run_l1(&b, ret_seconds, why, whylen);
+	if (r == -ETIMEDOUT || r == -ENODATA)
+		return -EAGAIN;
+	if (r == 0)
+		log_info("L1: stopped after %.1f s", *ret_seconds);
+	return r;
+}
+
+static int attempt(const struct run_opts *o, struct run_paths *p, const struct l1_host *host,
+		   struct json_object **ret_bundle, double *ret_seconds, char *why, size_t whylen)
 {
 	_cleanup_free_ char *xml = NULL;
+	const struct accel_choice *accel = &host->accel;
 	struct vm_run_opts vo = {
 		.label = "L1",
 		.timeout_s = o->l1_timeout_s,
@@ -311,6 +373,13 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct a
 	};
 	int r;
 
+	if (host->kind == L0_BOCHS) {
+		unlink(p->bundle);
+		r = boot_l1_bochs(o, p, ret_seconds, why, whylen);
+		if (r < 0)
+			return r;
+		goto read;
+	}
 	r = prepare_disks(o, p);
 	if (r < 0) {
 		snprintf(why, whylen, "could not prepare the run's disks");
@@ -324,7 +393,7 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct a
 	log_info("L1: booting the patched KVM host (%s, %u vCPU, %u MiB), timeout %u s",
 		 accel->accel == DOM_ACCEL_KVM ? "kvm" : "tcg", o->l1_vcpus, o->l1_memory_mib,
 		 o->l1_timeout_s);
-	r = vm_run(conn, xml, &vo, ret_seconds);
+	r = vm_run(host->conn, xml, &vo, ret_seconds);
 	if (r == -EINTR) {
 		snprintf(why, whylen, "interrupted");
 		return r;
@@ -338,6 +407,7 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct a
 		return r;
 	}
 	log_info("L1: stopped after %.1f s", *ret_seconds);
+read:
 	r = read_bundle(p, ret_bundle);
 	if (r == 0)
 		return 0;
@@ -361,8 +431,8 @@ static void report_failure(const struct run_paths *p, struct json_object *bundle
 	print_tail("L1's console", tail);
 }
 
-static int save_bench(const struct run_paths *p, const struct accel_choice *accel,
-		      const struct run_opts *o, virConnectPtr conn, struct json_object *bundle)
+static int save_bench(const struct run_paths *p, const struct l1_host *host,
+		      const struct run_opts *o, struct json_object *bundle)
 {
 	struct json_object *bench, *l1 = NULL, *env, *v;
 	double figures[3];
@@ -382,7 +452,7 @@ static int save_bench(const struct run_paths *p, const struct accel_choice *acce
 		figures[i] = json_object_get_double(v);
 	}
 	json_object_object_get_ex(bundle, "l1", &l1);
-	env = environment(o, accel, conn, l1);
+	env = environment(o, host, l1);
 	r = write_json(p->partial, "env.json", env);
 	json_object_put(env);
 	if (r == 0)
@@ -402,27 +472,37 @@ static int save_bench(const struct run_paths *p, const struct accel_choice *acce
 int run_lab(const struct run_opts *o)
 {
 	struct run_paths p = { 0 };
-	struct accel_choice accel;
+	struct l1_host host = { .kind = o->l0 };
 	struct json_object *bundle = NULL, *failures = json_object_new_array();
-	virConnectPtr conn = NULL;
 	double seconds = 0;
 	unsigned n;
 	int r = -EIO, status = 1;
 
 	if (check_images(o, &p) < 0)
 		goto out;
-	if (vm_connect(o->uri, 3, &conn) < 0) {
-		log_error("libvirtd is not reachable at %s (%s): start it with 'make services'",
-			  o->uri, vm_last_error());
-		goto out;
+	if (host.kind == L0_BOCHS) {
+		char why[256];
+
+		if (!bochs_available(why, sizeof(why))) {
+			log_error("--l0 bochs: %s", why);
+			goto out;
+		}
+		log_info("L0: Bochs (emulated Intel VMX, %s), chosen with --l0 bochs",
+			 BOCHS_CPU_MODEL);
+	} else {
+		if (vm_connect(o->uri, 3, &host.conn) < 0) {
+			log_error("libvirtd is not reachable at %s (%s): start it with 'make services'",
+				  o->uri, vm_last_error());
+			goto out;
+		}
+		log_info("choosing the accelerator for L1 (a trial KVM guest first)");
+		r = accel_choose(host.conn, o->accel, p.kernel, &host.accel);
+		if (r < 0) {
+			log_error("%s", host.accel.why);
+			goto out;
+		}
+		log_info("accelerator: %s", host.accel.why);
 	}
-	log_info("choosing the accelerator for L1 (a trial KVM guest first)");
-	r = accel_choose(conn, o->accel, p.kernel, &accel);
-	if (r < 0) {
-		log_error("%s", accel.why);
-		goto out;
-	}
-	log_info("accelerator: %s", accel.why);
 	if (prepare_dirs(o, &p) < 0)
 		goto out;
 
@@ -432,7 +512,7 @@ int run_lab(const struct run_opts *o)
 		log_info("run %s, attempt %u of %u", o->l2.run_id, n, o->attempts);
 		json_object_put(bundle);
 		bundle = NULL;
-		r = attempt(o, &p, &accel, conn, &bundle, &seconds, why, sizeof(why));
+		r = attempt(o, &p, &host, &bundle, &seconds, why, sizeof(why));
 		if (r == 0)
 			break;
 		log_error("attempt %u: %s", n, why);
@@ -455,10 +535,12 @@ int run_lab(const struct run_opts *o)
 		if (r != -EAGAIN)
 			break;
 		if (n < o->attempts)
-			log_info("retrying: nested SVM under TCG stalls or crashes now and then");
+			log_info("retrying: nested virtualization under emulation stalls or crashes "
+				 "now and then");
 	}
-	if (r == 0 && (o->l2.bench ? save_bench(&p, &accel, o, conn, bundle)
-				   : save_results(o, &p, &accel, conn, bundle, seconds, failures)) == 0) {
+	if (r == 0 && (o->l2.mode == L2_MODE_BENCH ? save_bench(&p, &host, o, bundle)
+						   : save_results(o, &p, &host, bundle, seconds,
+								  failures)) == 0) {
 		if (rename(p.partial, p.final) < 0) {
 			log_error("cannot rename %s to %s: %s", p.partial, p.final, strerror(errno));
 			goto out;
@@ -472,6 +554,17 @@ int run_lab(const struct run_opts *o)
 	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
 out:
 	if (p.work && status == 0) {
+		_cleanup_free_ char *syslinux_cfg = xasprintf("%s/syslinux.cfg", p.work);
+		_cleanup_free_ char *rc = xasprintf("%s/bochsrc", p.work);
+		_cleanup_free_ char *rc_cmds = xasprintf("%s/bochs.rc", p.work);
+		_cleanup_free_ char *blog = xasprintf("%s/bochs.log", p.work);
+		_cleanup_free_ char *bout = xasprintf("%s/bochs.out", p.work);
+
+		unlink(syslinux_cfg);
+		unlink(rc);
+		unlink(rc_cmds);
+		unlink(blog);
+		unlink(bout);
 		unlink(p.l1_overlay);
 		unlink(p.l2_overlay);
 		unlink(p.seed_iso);
@@ -480,8 +573,8 @@ out:
 	}
 	json_object_put(failures);
 	json_object_put(bundle);
-	if (conn)
-		virConnectClose(conn);
+	if (host.conn)
+		virConnectClose(host.conn);
 	run_paths_free(&p);
 	return status;
 }

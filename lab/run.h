@@ -5,7 +5,14 @@
 #include "accel.h"
 #include "params.h"
 
+/* What runs L1: libvirt (QEMU, KVM or TCG with SVM) or Bochs (emulated VMX). */
+enum l0_kind {
+	L0_LIBVIRT,
+	L0_BOCHS,
+};
+
 struct run_opts {
+	enum l0_kind l0;
 	const char *uri;
 	const char *images_dir;  /* vmlinuz, initrd.img, l1.img, l2.img */
 	const char *results_dir; /* results/<run-id>/ goes here */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +132,33 @@ static int cmd_interval(const struct probe_args *a, struct cpuid_source *src)
 	return r < 0 ? 1 : 0;
 }
 
+/*
+ * PID 1 of a guest whose initramfs holds nothing but the probe (the Bochs
+ * tier's L2): the kernel's built-in initramfs gives /dev/console only, so
+ * mount devtmpfs for the serial port the results leave on. Powers off
+ * whatever happened: PID 1 returning would panic the guest instead.
+ */
+static int cmd_guest_init(const struct probe_args *a, struct cpuid_source *src)
+{
+	struct probe_args snap = *a;
+	int r;
+
+	if (getpid() == 1 && mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0 && errno != EBUSY)
+		fprintf(stderr, "exitlab-probe: cannot mount devtmpfs: %s\n", strerror(errno));
+	r = cmd_interval(a, src);
+	if (r == 0) {
+		snap.phase = "final";
+		r = cmd_snapshot(&snap, src);
+	}
+	printf("exitlab-probe: guest-init %s\n", r == 0 ? "done" : "failed");
+	fflush(stdout);
+	if (getpid() == 1) {
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+	return r;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -187,6 +216,8 @@ int main(int argc, char **argv)
 		return cmd_interval(&args, &src);
 	case PROBE_BENCH:
 		return cmd_bench(&args, &src);
+	case PROBE_GUEST_INIT:
+		return cmd_guest_init(&args, &src);
 	}
 	return 2;
 }

@@ -12,6 +12,9 @@ const char probe_usage[] =
 	"       exitlab-probe interval [--seconds S] [--out FILE]\n"
 	"         snapshots before and after S seconds (default 5) of CPUID, sleep\n"
 	"         and disk work, between marker reads that start and stop L1's trace\n"
+	"       exitlab-probe guest-init [--seconds S] [--out FILE]\n"
+	"         as PID 1 of a minimal guest (an initramfs holding only the probe):\n"
+	"         interval, then a final snapshot, then power off\n"
 	"       exitlab-probe bench [--iterations N]\n"
 	"         CPUID (leaf 0, which KVM handles) round trips: ns each, best of 5\n"
 	"LEAF and ECX are 32-bit numbers (decimal or 0x hex).\n";
@@ -44,7 +47,7 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 	int i;
 
 	if (argc < 2)
-		FAIL("missing command (query, snapshot, interval, bench; --help for usage)");
+		FAIL("missing command (query, snapshot, interval, guest-init, bench; --help for usage)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		a.command = PROBE_HELP;
@@ -71,21 +74,21 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 				FAIL("snapshot: %s needs a value", argv[i]);
 			*slot = argv[++i];
 		}
-	} else if (!strcmp(cmd, "interval")) {
-		a.command = PROBE_INTERVAL;
+	} else if (!strcmp(cmd, "interval") || !strcmp(cmd, "guest-init")) {
+		a.command = !strcmp(cmd, "interval") ? PROBE_INTERVAL : PROBE_GUEST_INIT;
 		for (i = 2; i < argc; i++) {
 			uint32_t v;
 
 			if (i + 1 >= argc || !*argv[i + 1])
-				FAIL("interval: %s needs a value", argv[i]);
+				FAIL("%s: %s needs a value", cmd, argv[i]);
 			if (!strcmp(argv[i], "--out")) {
 				a.out = argv[++i];
 			} else if (!strcmp(argv[i], "--seconds")) {
 				if (parse_u32(argv[++i], &v) < 0 || v < 1 || v > 3600)
-					FAIL("interval: --seconds takes 1..3600, not '%s'", argv[i]);
+					FAIL("%s: --seconds takes 1..3600, not '%s'", cmd, argv[i]);
 				a.seconds = v;
 			} else {
-				FAIL("interval: unknown option '%s'", argv[i]);
+				FAIL("%s: unknown option '%s'", cmd, argv[i]);
 			}
 		}
 	} else if (!strcmp(cmd, "bench")) {
@@ -99,7 +102,7 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 			i++;
 		}
 	} else {
-		FAIL("unknown command '%s' (query, snapshot, interval, bench; --help for usage)", cmd);
+		FAIL("unknown command '%s' (query, snapshot, interval, guest-init, bench; --help for usage)", cmd);
 	}
 	*ret = a;
 	return 0;

@@ -11,6 +11,7 @@ enum probe_command {
 	PROBE_SNAPSHOT,
 	PROBE_INTERVAL,
 	PROBE_BENCH,
+	PROBE_GUEST_INIT,
 };
 
 struct probe_args {

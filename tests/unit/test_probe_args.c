@@ -42,6 +42,10 @@ static void good_arguments(void **state)
 	assert_int_equal(a.seconds, 7);
 	assert_int_equal(PARSE(&a, err, "interval"), 0);
 	assert_int_equal(a.seconds, 5);
+	assert_int_equal(PARSE(&a, err, "guest-init", "--seconds", "2", "--out", "/dev/ttyS1"), 0);
+	assert_int_equal(a.command, PROBE_GUEST_INIT);
+	assert_int_equal(a.seconds, 2);
+	assert_string_equal(a.out, "/dev/ttyS1");
 	assert_int_equal(PARSE(&a, err, "bench", "--iterations", "5000"), 0);
 	assert_int_equal(a.command, PROBE_BENCH);
 	assert_int_equal(a.iterations, 5000);
@@ -65,6 +69,8 @@ static void bad_arguments(void **state)
 		{ "interval", "--seconds", "0" },
 		{ "interval", "--seconds", "x" },
 		{ "interval", "--bogus", "1" },
+		{ "guest-init", "--phase", "x" },
+		{ "guest-init", "--seconds" },
 		{ "bench", "--iterations", "10" },
 		{ "bench", "--loops", "5000" },
 	};

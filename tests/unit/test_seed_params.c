@@ -93,7 +93,7 @@ static void seed_rejects_bad_run_id(void **state)
 static void params_round_trip(void **state)
 {
 	struct l2_params in = { .run_id = "abc", .timeout_s = 321, .vcpus = 2, .memory_mib = 768,
-				.bench = true };
+				.mode = L2_MODE_BENCH };
 	struct l2_params out;
 	char *cmdline = l2_params_to_cmdline(&in);
 	char *full = xasprintf("root=/dev/vda rw %s quiet\n", cmdline);
@@ -105,7 +105,7 @@ static void params_round_trip(void **state)
 	assert_int_equal(out.timeout_s, 321);
 	assert_int_equal(out.vcpus, 2);
 	assert_int_equal(out.memory_mib, 768);
-	assert_true(out.bench);
+	assert_int_equal(out.mode, L2_MODE_BENCH);
 	free(cmdline);
 	free(full);
 }
@@ -126,7 +126,10 @@ static void params_defaults_and_errors(void **state)
 	assert_int_equal(l2_params_from_cmdline("exitlab.run_id=../x", &out, err, sizeof(err)), -EINVAL);
 	assert_int_equal(l2_params_from_cmdline("exitlab.mode=fast", &out, err, sizeof(err)), -EINVAL);
 	assert_int_equal(l2_params_from_cmdline("exitlab.mode=run", &out, err, sizeof(err)), 0);
-	assert_false(out.bench);
+	assert_int_equal(out.mode, L2_MODE_RUN);
+	assert_int_equal(l2_params_from_cmdline("exitlab.mode=minimal", &out, err, sizeof(err)), 0);
+	assert_int_equal(out.mode, L2_MODE_MINIMAL);
+	assert_string_equal(l2_mode_name(L2_MODE_MINIMAL), "minimal");
 	/* A key that only starts like ours is not ours. */
 	assert_int_equal(l2_params_from_cmdline("exitlab.l2_vcpusx=9", &out, err, sizeof(err)), 0);
 	assert_int_equal(out.vcpus, 1);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_CHILD_H
+#define EXITLAB_CHILD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * A program the lab runs for minutes without libvirt in between (Bochs at
+ * L0, QEMU for a minimal L2): its own process group, killed with its
+ * children on timeout or interruption, and killed by the kernel if we die.
+ */
+struct child_wait_opts {
+	const char *label;          /* "L1 (Bochs)" */
+	unsigned timeout_s;
+	unsigned progress_s;        /* 0: quiet */
+	const char *progress_log;   /* its last line goes with each progress report */
+	bool (*interrupted)(void);  /* polled once a second */
+};
+
+/* stdout and stderr to log_path (appended), stdin from /dev/null. */
+int child_spawn(char *const argv[], const char *log_path, pid_t *ret_pid);
+
+/*
+ * Exit status (>= 0, 128 + signal), or -ETIMEDOUT / -EINTR after killing the
+ * whole group.
+ */
+int child_wait(pid_t pid, const struct child_wait_opts *o, double *ret_seconds);
+
+#endif
