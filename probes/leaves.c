@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -102,6 +103,66 @@ static struct json_object *reason_json(struct cpuid_source *src, enum exit_arch 
 			       json_object_new_uint64(cls == REASON_COUNTED ? regs_cycles(&cycles) : 0));
 	json_object_object_add(o, "count_regs", regs_json(&count));
 	json_object_object_add(o, "cycles_regs", regs_json(&cycles));
+	return o;
+}
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct json_object *leaves_sample(struct cpuid_source *src, enum exit_arch arch, const char *phase,
+				  uint64_t observer_base)
+{
+	struct json_object *o = json_object_new_object(), *reasons = json_object_new_object();
+	uint32_t cpuid_reason = arch == EXIT_ARCH_VMX ? 10 : 0x72;
+	uint32_t limit = exit_reason_scan_limit(arch), r;
+	struct cpuid_regs total, cycles;
+	uint64_t observer_total;
+
+	json_object_object_add(o, "type", json_object_new_string("sample"));
+	json_object_object_add(o, "phase", json_object_new_string(phase));
+	json_object_object_add(o, "arch", json_object_new_string(exit_arch_name(arch)));
+	json_object_object_add(o, "realtime", json_object_new_double(clock_s(CLOCK_REALTIME)));
+	json_object_object_add(o, "uptime", json_object_new_double(clock_s(CLOCK_BOOTTIME)));
+	total = cpuid_query(src, EXITLAB_LEAF_TOTAL_EXITS, 0);
+	/* KVM counts an exit before it emulates the CPUID, so a read contains itself. */
+	observer_total = observer_base + src->executed;
+	cycles = cpuid_query(src, EXITLAB_LEAF_TOTAL_CYCLES, 0);
+	for (r = 0; r <= limit; r++) {
+		struct cpuid_regs count, rc;
+		struct json_object *entry;
+		uint64_t observer;
+
+		if (!exit_reason_name(arch, r))
+			continue;
+		count = cpuid_query(src, EXITLAB_LEAF_REASON_EXITS, r);
+		observer = observer_base + src->executed;
+		if (count.eax == 0 || count.edx != 0)
+			continue;
+		rc = cpuid_query(src, EXITLAB_LEAF_REASON_CYCLES, r);
+		entry = json_object_new_object();
+		json_object_object_add(entry, "count", json_object_new_int64(count.eax));
+		json_object_object_add(entry, "cycles", json_object_new_uint64(regs_cycles(&rc)));
+		/* The probe's own exits in this count, exact at the moment of its read. */
+		if (r == cpuid_reason)
+			json_object_object_add(entry, "observer", json_object_new_uint64(observer));
+		{
+			char key[16];
+
+			snprintf(key, sizeof(key), "%u", r);
+			json_object_object_add(reasons, key, entry);
+		}
+	}
+	json_object_object_add(o, "total", json_object_new_int64(total.eax));
+	json_object_object_add(o, "total_cycles", json_object_new_uint64(regs_cycles(&cycles)));
+	json_object_object_add(o, "observer_cpuid", json_object_new_uint64(observer_total));
+	json_object_object_add(o, "total_corrected",
+			       json_object_new_int64((int64_t)total.eax - (int64_t)observer_total));
+	json_object_object_add(o, "reasons", reasons);
 	return o;
 }
 

@@ -50,6 +50,16 @@ static inline uint64_t regs_cycles(const struct cpuid_regs *r)
  */
 int leaves_snapshot(struct cpuid_source *src, const char *phase, struct json_object **ret_obj);
 
+/*
+ * One point of a time series (schema in probes/README.md): the totals, then
+ * count and cycles of every reason the manual names that has exits.
+ * observer_base: CPUIDs earlier probe processes ran in this VM; with the
+ * ones this source ran it gives "observer_cpuid", the probe's own exits
+ * contained in "total" (the read of the total is itself one of them).
+ */
+struct json_object *leaves_sample(struct cpuid_source *src, enum exit_arch arch, const char *phase,
+				  uint64_t observer_base);
+
 /* Vendor string from leaf 0. */
 void cpuid_vendor(struct cpuid_source *src, char ret_vendor[13]);
 

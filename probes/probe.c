@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <time.h>
@@ -32,21 +35,45 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A virtio-serial port takes one opener at a time: the sampler and a
+ * phase's commands share it by opening per line, and retry while busy.
+ */
+static int open_out(const char *path)
+{
+	int tries, fd = -1;
+
+	for (tries = 0; tries < 500; tries++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EBUSY)
+			break;
+		usleep(10 * 1000);
+	}
+	return fd;
+}
+
 static int emit(const char *out_path, struct json_object *obj)
 {
 	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text);
+	char *line = malloc(len + 2);
 	int fd = STDOUT_FILENO, r;
 
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, text, len);
+	line[len] = '\n';
 	if (out_path) {
-		fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		fd = open_out(out_path);
 		if (fd < 0) {
 			fprintf(stderr, "exitlab-probe: cannot open %s: %s\n", out_path, strerror(errno));
+			free(line);
 			return -errno;
 		}
 	}
-	r = write_all(fd, text, strlen(text));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
+	/* One write per line, so concurrent writers never interleave inside a line. */
+	r = write_all(fd, line, len + 1);
+	free(line);
 	if (r == 0 && out_path)
 		fsync(fd);
 	if (out_path)
@@ -159,6 +186,132 @@ static int cmd_guest_init(const struct probe_args *a, struct cpuid_source *src)
 	return r;
 }
 
+/*
+ * EXITLAB_PROBE_STATE: the CPUIDs every probe process in this VM has run,
+ * kept on the guest's disk so it survives a reboot of the guest (the VM's
+ * counters do too). Adds what this process ran since its last call and
+ * returns the new sum; 0 without the variable or on any error.
+ */
+static uint64_t observer_sync(struct cpuid_source *src, uint64_t *flushed)
+{
+	const char *path = getenv("EXITLAB_PROBE_STATE");
+	unsigned long long total = 0;
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if (!path || !*path)
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_EX) == 0) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		total = strtoull(buf, NULL, 10) + (src->executed - *flushed);
+		*flushed = src->executed;
+		n = snprintf(buf, sizeof(buf), "%llu\n", total);
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+			total = 0;
+	}
+	close(fd);
+	return total;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static const char *current_phase(const struct probe_args *a, char *buf, size_t len)
+{
+	FILE *f = a->phase_file ? fopen(a->phase_file, "re") : NULL;
+
+	if (!f)
+		return a->phase;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf[0] ? buf : a->phase;
+}
+
+/*
+ * The time series: one sample every interval until the duration is over or
+ * SIGTERM (a shutdown) arrives; then one last sample, so a phase's end is
+ * in the data.
+ */
+static int cmd_sample(const struct probe_args *a, struct cpuid_source *src, uint64_t *flushed)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct timespec start, next, now;
+	enum exit_arch arch;
+	char vendor[13];
+	int r = 0;
+
+	cpuid_vendor(src, vendor);
+	arch = exit_arch_from_vendor(vendor);
+	if (arch == EXIT_ARCH_UNKNOWN) {
+		fprintf(stderr, "exitlab-probe: CPU vendor '%s' is neither Intel nor AMD\n", vendor);
+		return 1;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	next = start;
+	for (;;) {
+		char phase_buf[64];
+		const char *phase = current_phase(a, phase_buf, sizeof(phase_buf));
+		uint64_t others = observer_sync(src, flushed);
+		struct json_object *o;
+		bool last;
+
+		/* others counts this process's flushed CPUIDs too: take them out. */
+		others = others >= *flushed ? others - *flushed : 0;
+		o = leaves_sample(src, arch, phase, others);
+		r = emit(a->out, o);
+		json_object_put(o);
+		if (r < 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		last = stop_requested ||
+		       (a->duration_s && now.tv_sec - start.tv_sec >= (time_t)a->duration_s);
+		if (last)
+			break;
+		next.tv_nsec += (long)(a->interval_ms % 1000) * 1000000L;
+		next.tv_sec += a->interval_ms / 1000 + next.tv_nsec / 1000000000L;
+		next.tv_nsec %= 1000000000L;
+		/* A signal cuts the wait short; the loop then takes the last sample. */
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	observer_sync(src, flushed);
+	return r < 0 ? 1 : 0;
+}
+
+static int cmd_mark(const struct probe_args *a)
+{
+	struct json_object *o = json_object_new_object();
+	struct timespec rt, up;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	json_object_object_add(o, "type", json_object_new_string("phase"));
+	json_object_object_add(o, "phase", json_object_new_string(a->phase));
+	json_object_object_add(o, "event", json_object_new_string(a->event));
+	json_object_object_add(o, "realtime", json_object_new_double(rt.tv_sec + rt.tv_nsec / 1e9));
+	json_object_object_add(o, "uptime", json_object_new_double(up.tv_sec + up.tv_nsec / 1e9));
+	if (a->workload)
+		json_object_object_add(o, "workload", json_tokener_parse(a->workload));
+	r = emit(a->out, o);
+	json_object_put(o);
+	return r < 0 ? 1 : 0;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -198,7 +351,9 @@ int main(int argc, char **argv)
 {
 	struct cpuid_source src = { .cpuid = cpuid_native };
 	struct probe_args args;
+	uint64_t flushed = 0;
 	char err[256];
+	int status = 2;
 
 	if (probe_args_parse(argc, argv, &args, err, sizeof(err)) < 0) {
 		fprintf(stderr, "exitlab-probe: %s\n", err);
@@ -209,15 +364,27 @@ int main(int argc, char **argv)
 		fputs(probe_usage, stdout);
 		return 0;
 	case PROBE_QUERY:
-		return cmd_query(&args, &src);
+		status = cmd_query(&args, &src);
+		break;
 	case PROBE_SNAPSHOT:
-		return cmd_snapshot(&args, &src);
+		status = cmd_snapshot(&args, &src);
+		break;
 	case PROBE_INTERVAL:
-		return cmd_interval(&args, &src);
+		status = cmd_interval(&args, &src);
+		break;
 	case PROBE_BENCH:
-		return cmd_bench(&args, &src);
+		status = cmd_bench(&args, &src);
+		break;
 	case PROBE_GUEST_INIT:
-		return cmd_guest_init(&args, &src);
+		status = cmd_guest_init(&args, &src);
+		break;
+	case PROBE_SAMPLE:
+		status = cmd_sample(&args, &src, &flushed);
+		break;
+	case PROBE_MARK:
+		status = cmd_mark(&args);
+		break;
 	}
-	return 2;
+	observer_sync(&src, &flushed);
+	return status;
 }

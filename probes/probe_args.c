@@ -2,6 +2,8 @@
 #include "probe_args.h"
 
 #include <errno.h>
+#include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,17 @@ const char probe_usage[] =
 	"       exitlab-probe guest-init [--seconds S] [--out FILE]\n"
 	"         as PID 1 of a minimal guest (an initramfs holding only the probe):\n"
 	"         interval, then a final snapshot, then power off\n"
+	"       exitlab-probe sample [--interval MS] [--duration S] [--phase NAME]\n"
+	"                            [--phase-file FILE] [--out FILE]\n"
+	"         a JSON Lines time series: totals and every reason with exits, every MS\n"
+	"         (default 1000) for S seconds (default 0: until SIGTERM or SIGINT)\n"
+	"       exitlab-probe mark --phase NAME --event begin|end [--workload JSON] [--out FILE]\n"
+	"         one JSON line marking a phase's start or end, timestamped\n"
 	"       exitlab-probe bench [--iterations N]\n"
 	"         CPUID (leaf 0, which KVM handles) round trips: ns each, best of 5\n"
-	"LEAF and ECX are 32-bit numbers (decimal or 0x hex).\n";
+	"LEAF and ECX are 32-bit numbers (decimal or 0x hex). With EXITLAB_PROBE_STATE set,\n"
+	"every command adds the CPUIDs it ran to that file, so samples can subtract the\n"
+	"exits all probe runs in this VM caused (\"observer_cpuid\").\n";
 
 static int parse_u32(const char *s, uint32_t *ret)
 {
@@ -47,7 +57,8 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 	int i;
 
 	if (argc < 2)
-		FAIL("missing command (query, snapshot, interval, guest-init, bench; --help for usage)");
+		FAIL("missing command (query, snapshot, interval, guest-init, sample, mark, "
+		     "bench; --help for usage)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		a.command = PROBE_HELP;
@@ -91,6 +102,64 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 				FAIL("%s: unknown option '%s'", cmd, argv[i]);
 			}
 		}
+	} else if (!strcmp(cmd, "sample")) {
+		a.command = PROBE_SAMPLE;
+		a.interval_ms = 1000;
+		for (i = 2; i < argc; i++) {
+			uint32_t v;
+
+			if (i + 1 >= argc || !*argv[i + 1])
+				FAIL("sample: %s needs a value", argv[i]);
+			if (!strcmp(argv[i], "--interval")) {
+				if (parse_u32(argv[++i], &v) < 0 || v < 10 || v > 3600000)
+					FAIL("sample: --interval takes 10..3600000 ms, not '%s'", argv[i]);
+				a.interval_ms = v;
+			} else if (!strcmp(argv[i], "--duration")) {
+				if (parse_u32(argv[++i], &v) < 0 || v > 86400)
+					FAIL("sample: --duration takes 0..86400 s, not '%s'", argv[i]);
+				a.duration_s = v;
+			} else if (!strcmp(argv[i], "--phase")) {
+				a.phase = argv[++i];
+			} else if (!strcmp(argv[i], "--phase-file")) {
+				a.phase_file = argv[++i];
+			} else if (!strcmp(argv[i], "--out")) {
+				a.out = argv[++i];
+			} else {
+				FAIL("sample: unknown option '%s'", argv[i]);
+			}
+		}
+	} else if (!strcmp(cmd, "mark")) {
+		a.command = PROBE_MARK;
+		a.phase = NULL;
+		for (i = 2; i < argc; i++) {
+			const char **slot;
+
+			if (!strcmp(argv[i], "--phase"))
+				slot = &a.phase;
+			else if (!strcmp(argv[i], "--event"))
+				slot = &a.event;
+			else if (!strcmp(argv[i], "--workload"))
+				slot = &a.workload;
+			else if (!strcmp(argv[i], "--out"))
+				slot = &a.out;
+			else
+				FAIL("mark: unknown option '%s'", argv[i]);
+			if (i + 1 >= argc || !*argv[i + 1])
+				FAIL("mark: %s needs a value", argv[i]);
+			*slot = argv[++i];
+		}
+		if (!a.phase || !a.event)
+			FAIL("mark: --phase and --event are required");
+		if (strcmp(a.event, "begin") != 0 && strcmp(a.event, "end") != 0)
+			FAIL("mark: --event takes begin or end, not '%s'", a.event);
+		if (a.workload) {
+			struct json_object *w = json_tokener_parse(a.workload);
+			bool is_object = w && json_object_is_type(w, json_type_object);
+
+			json_object_put(w);
+			if (!is_object)
+				FAIL("mark: --workload takes a JSON object, not '%s'", a.workload);
+		}
 	} else if (!strcmp(cmd, "bench")) {
 		a.command = PROBE_BENCH;
 		for (i = 2; i < argc; i++) {
@@ -102,7 +171,7 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 			i++;
 		}
 	} else {
-		FAIL("unknown command '%s' (query, snapshot, interval, guest-init, bench; --help for usage)", cmd);
+		FAIL("unknown command '%s' (query, snapshot, interval, guest-init, sample, mark, bench; --help for usage)", cmd);
 	}
 	*ret = a;
 	return 0;

@@ -12,6 +12,8 @@ enum probe_command {
 	PROBE_INTERVAL,
 	PROBE_BENCH,
 	PROBE_GUEST_INIT,
+	PROBE_SAMPLE,
+	PROBE_MARK,
 };
 
 struct probe_args {
@@ -21,6 +23,11 @@ struct probe_args {
 	unsigned seconds;        /* interval */
 	uint32_t iterations;     /* bench */
 	const char *out;         /* NULL: stdout */
+	uint32_t interval_ms;    /* sample */
+	uint32_t duration_s;     /* sample: 0 = until SIGTERM or SIGINT */
+	const char *phase_file;  /* sample: the phase's name is read from here at each sample */
+	const char *event;       /* mark: begin or end */
+	const char *workload;    /* mark: a JSON object describing the phase's workload */
 };
 
 extern const char probe_usage[];

@@ -46,6 +46,22 @@ static void good_arguments(void **state)
 	assert_int_equal(a.command, PROBE_GUEST_INIT);
 	assert_int_equal(a.seconds, 2);
 	assert_string_equal(a.out, "/dev/ttyS1");
+	assert_int_equal(PARSE(&a, err, "sample", "--interval", "250", "--duration", "30", "--phase",
+			       "idle", "--phase-file", "/run/p", "--out", "/o"), 0);
+	assert_int_equal(a.command, PROBE_SAMPLE);
+	assert_int_equal(a.interval_ms, 250);
+	assert_int_equal(a.duration_s, 30);
+	assert_string_equal(a.phase, "idle");
+	assert_string_equal(a.phase_file, "/run/p");
+	assert_int_equal(PARSE(&a, err, "sample"), 0);
+	assert_int_equal(a.interval_ms, 1000);
+	assert_int_equal(a.duration_s, 0);
+	assert_int_equal(PARSE(&a, err, "mark", "--phase", "io", "--event", "end"), 0);
+	assert_int_equal(a.command, PROBE_MARK);
+	assert_string_equal(a.event, "end");
+	assert_int_equal(PARSE(&a, err, "mark", "--phase", "io", "--event", "begin", "--workload",
+			       "{\"disk_mib\":64}"), 0);
+	assert_string_equal(a.workload, "{\"disk_mib\":64}");
 	assert_int_equal(PARSE(&a, err, "bench", "--iterations", "5000"), 0);
 	assert_int_equal(a.command, PROBE_BENCH);
 	assert_int_equal(a.iterations, 5000);
@@ -55,7 +71,7 @@ static void good_arguments(void **state)
 
 static void bad_arguments(void **state)
 {
-	static const char *const cases[][4] = {
+	static const char *const cases[][7] = {
 		{ "query" },
 		{ "query", "0x100000000" },
 		{ "query", "-1" },
@@ -71,6 +87,15 @@ static void bad_arguments(void **state)
 		{ "interval", "--bogus", "1" },
 		{ "guest-init", "--phase", "x" },
 		{ "guest-init", "--seconds" },
+		{ "sample", "--interval", "5" },
+		{ "sample", "--interval", "1s" },
+		{ "sample", "--duration", "-1" },
+		{ "sample", "--phase" },
+		{ "mark", "--phase", "io" },
+		{ "mark", "--event", "begin" },
+		{ "mark", "--phase", "io", "--event", "middle" },
+		{ "mark", "--phase", "io", "--event", "end", "--workload", "[1]" },
+		{ "mark", "--phase", "io", "--event", "end", "--workload", "{" },
 		{ "bench", "--iterations", "10" },
 		{ "bench", "--loops", "5000" },
 	};
@@ -78,11 +103,11 @@ static void bad_arguments(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[5] = { "exitlab-probe" };
+		const char *argv[8] = { "exitlab-probe" };
 		struct probe_args a;
 		char err[128] = "";
 
-		for (n = 0; n < 4 && cases[i][n]; n++)
+		for (n = 0; n < 7 && cases[i][n]; n++)
 			argv[n + 1] = cases[i][n];
 		if (parse(&a, err, sizeof(err), (int)n + 1, argv) != -EINVAL)
 			fail_msg("case %zu (%s) was accepted", i, cases[i][0]);

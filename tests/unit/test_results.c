@@ -159,6 +159,63 @@ static void table_and_csv(void **state)
 	snapshot_free(&s);
 }
 
+static uint64_t get_u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return (uint64_t)json_object_get_int64(v);
+}
+
+/*
+ * The observer correction is exact: what is left after subtracting the
+ * probe's own CPUIDs is what the rest of the guest caused.
+ */
+static void sample_observer_correction(void **state)
+{
+	enum exit_arch arches[] = { EXIT_ARCH_VMX, EXIT_ARCH_SVM };
+	size_t a;
+
+	(void)state;
+	for (a = 0; a < 2; a++) {
+		struct fake_kvm *k = calloc(1, sizeof(*k));
+		struct cpuid_source src = { .cpuid = fake_cpuid, .ctx = k };
+		uint32_t cpuid_reason = arches[a] == EXIT_ARCH_VMX ? 10 : 0x72;
+		uint32_t hlt = arches[a] == EXIT_ARCH_VMX ? 12 : 0x78;
+		struct json_object *s1, *s2, *reasons, *entry;
+		char key[16];
+		int i;
+
+		k->arch = arches[a];
+		/* The guest's own exits before the probe starts, and 20 earlier probe CPUIDs. */
+		for (i = 0; i < 7; i++)
+			fake_exit(k, hlt, 300);
+		for (i = 0; i < 20; i++)
+			fake_exit(k, cpuid_reason, 1200);
+		s1 = leaves_sample(&src, arches[a], "boot", 20);
+		assert_int_equal(get_u64(s1, "total") - get_u64(s1, "observer_cpuid"), 7);
+		assert_int_equal(get_u64(s1, "total_corrected"), 7);
+		for (i = 0; i < 5; i++)
+			fake_exit(k, hlt, 300);
+		s2 = leaves_sample(&src, arches[a], "idle", 20);
+		assert_int_equal(get_u64(s2, "total_corrected"), 12);
+		assert_true(json_object_object_get_ex(s2, "reasons", &reasons));
+		snprintf(key, sizeof(key), "%u", cpuid_reason);
+		assert_true(json_object_object_get_ex(reasons, key, &entry));
+		/* CPUID's count holds only probe CPUIDs here: all of them the observer's. */
+		assert_int_equal(get_u64(entry, "count"), get_u64(entry, "observer"));
+		snprintf(key, sizeof(key), "%u", hlt);
+		assert_true(json_object_object_get_ex(reasons, key, &entry));
+		assert_int_equal(get_u64(entry, "count"), 12);
+		assert_int_equal(get_u64(entry, "cycles"), 12 * 300);
+		/* Reasons without exits are left out; undefined ones are never read. */
+		assert_false(json_object_object_get_ex(reasons, "35", NULL));
+		json_object_put(s1);
+		json_object_put(s2);
+		free(k);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +223,7 @@ int main(void)
 		cmocka_unit_test(svm_snapshot),
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(table_and_csv),
+		cmocka_unit_test(sample_observer_correction),
 	};
 
 	return cmocka_run_group_tests_name("results", tests, NULL, NULL);
