@@ -4,6 +4,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <sys/reboot.h>
@@ -38,6 +42,7 @@
 
 struct agent {
 	struct l2_params params;
+	double l2_created; /* CLOCK_REALTIME when libvirt had L2 running */
 	struct json_object *bundle; /* sent to L0 whatever happens */
 	struct json_object *l1;
 };
@@ -159,6 +164,9 @@ static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
 	_cleanup_free_ char *name = xasprintf("exitlab-l2-%s", a->params.run_id);
 	_cleanup_free_ char *kernel = xasprintf("/boot/vmlinuz-%s", release);
 	_cleanup_free_ char *initrd = xasprintf("/boot/initrd.img-%s", release);
+	_cleanup_free_ char *cmdline = xasprintf(
+		"root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet exitlab.sample_ms=%u "
+		L2_MASKED_UNITS, a->params.sample_ms);
 	struct dom_config cfg = {
 		.name = name,
 		.accel = DOM_ACCEL_KVM,
@@ -167,7 +175,7 @@ static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
 		.vcpus = a->params.vcpus,
 		.kernel = kernel,
 		.initrd = initrd,
-		.cmdline = "root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet " L2_MASKED_UNITS,
+		.cmdline = cmdline,
 		.disks = {
 			{ .path = L2_ROOT_DEVICE, .format = "raw", .target = "vda", .block = true },
 			{ .path = SEED_DEVICE, .format = "raw", .target = "vdb", .block = true,
@@ -177,18 +185,50 @@ static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
 		.channels = { { .name = EXITLAB_RESULTS_PORT, .path = L2_RESULTS } },
 		.n_channels = 1,
 		.console_log = L2_CONSOLE,
+		.user_network = true,
+		.reboot_in_place = true,
 	};
 
 	return dom_config_to_xml(&cfg, ret_xml);
+}
+
+/*
+ * Samples and phase marks: t, seconds since L2's creation, from L2's wall
+ * clock (kvmclock follows L1's) minus L1's at creation.
+ */
+static bool add_timeline_line(struct agent *a, struct json_object *timeline, struct json_object *o)
+{
+	struct json_object *type, *realtime;
+
+	if (!json_object_object_get_ex(o, "type", &type))
+		return false;
+	if (a->l2_created > 0 && json_object_object_get_ex(o, "realtime", &realtime))
+		json_object_object_add(o, "t",
+				       json_object_new_double(json_object_get_double(realtime) -
+							      a->l2_created));
+	json_object_array_add(timeline, o);
+	return true;
 }
 
 static int collect_probe_output(struct agent *a)
 {
 	_cleanup_free_ char *text = NULL;
 	struct json_object *snapshots = json_object_new_array();
+	struct json_object *timeline = json_object_new_array(), *boot;
 	char *line, *save = NULL;
 
 	json_object_object_add(a->bundle, "snapshots", snapshots);
+	json_object_object_add(a->bundle, "samples", timeline);
+	if (a->l2_created > 0) {
+		/* The VM's counters start at creation: the boot phase starts there too. */
+		boot = json_object_new_object();
+		json_object_object_add(boot, "type", json_object_new_string("phase"));
+		json_object_object_add(boot, "phase", json_object_new_string("boot"));
+		json_object_object_add(boot, "event", json_object_new_string("begin"));
+		json_object_object_add(boot, "t", json_object_new_double(0));
+		json_object_object_add(boot, "realtime", json_object_new_double(a->l2_created));
+		json_object_array_add(timeline, boot);
+	}
 	if (read_file(L2_RESULTS, &text, NULL) < 0)
 		return fail(a, "L2 wrote no probe output (%s missing)", L2_RESULTS);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -199,9 +239,13 @@ static int collect_probe_output(struct agent *a)
 		if (!*line)
 			continue;
 		o = json_tokener_parse(line);
-		if (!o)
-			return fail(a, "L2 probe output has a line that is not JSON");
-		json_object_array_add(snapshots, o);
+		if (!o) {
+			/* A line cut by the guest's shutdown: keep the rest, say so. */
+			log_error("L2 probe output: skipping a line that is not JSON (%.40s...)", line);
+			continue;
+		}
+		if (!add_timeline_line(a, timeline, o))
+			json_object_array_add(snapshots, o);
 	}
 	if (json_object_array_length(snapshots) == 0)
 		return fail(a, "L2 probe output is empty: the probe did not run in L2");
@@ -261,6 +305,101 @@ static void run_oracle(struct agent *a, const char *trace_error)
 	json_object_object_add(a->bundle, "oracle", oracle);
 }
 
+/*
+ * Where L2's network I/O ends: QEMU's user network delivers L2's connection
+ * to 10.0.2.2 here, on L1's loopback. Counts and discards.
+ */
+struct net_sink {
+	int fd;
+	pthread_t thread;
+	unsigned long long bytes;
+};
+
+static void *net_sink_main(void *opaque)
+{
+	struct net_sink *s = opaque;
+	static char buf[65536];
+
+	for (;;) {
+		int c = accept(s->fd, NULL, NULL);
+		ssize_t n;
+
+		if (c < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL; /* closed by net_sink_stop */
+		}
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			__atomic_add_fetch(&s->bytes, (unsigned long long)n, __ATOMIC_RELAXED);
+		close(c);
+	}
+}
+
+static int net_sink_start(struct net_sink *s)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_port = htons(EXITLAB_NET_SINK_PORT),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int one = 1;
+
+	s->bytes = 0;
+	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return -errno;
+	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(s->fd, 4) < 0 ||
+	    pthread_create(&s->thread, NULL, net_sink_main, s) != 0) {
+		int r = -errno;
+
+		close(s->fd);
+		s->fd = -1;
+		return r ? r : -EIO;
+	}
+	return 0;
+}
+
+static void net_sink_stop(struct net_sink *s)
+{
+	if (s->fd < 0)
+		return;
+	shutdown(s->fd, SHUT_RDWR);
+	close(s->fd);
+	pthread_join(s->thread, NULL);
+	s->fd = -1;
+}
+
+/*
+ * The second VM: QEMU started directly, the probe as its init sampling its
+ * own leaves ten times a second, so that it exits steadily while L2 runs.
+ */
+static int start_second_vm(struct agent *a, pid_t *ret_pid)
+{
+	_cleanup_free_ char *kernel = NULL, *console = xasprintf("file:%s/second-vm.log", RUN_DIR);
+	struct utsname u;
+	int r;
+
+	uname(&u);
+	kernel = xasprintf("/boot/vmlinuz-%s", u.release);
+	r = cpio_write_single(L2_INITRAMFS, "init", PROBE_PATH);
+	if (r < 0)
+		return r;
+	{
+		char *argv[] = {
+			"qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-m", "256", "-smp", "1",
+			"-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
+			"-no-reboot", "-kernel", kernel, "-initrd", L2_INITRAMFS, "-append",
+			"console=ttyS0 quiet panic=-1 rdinit=/init -- sample --interval 100 "
+			"--out /dev/null",
+			"-serial", console, NULL
+		};
+
+		(void)a;
+		return child_spawn(argv, RUN_DIR "/second-vm-qemu.log", ret_pid);
+	}
+}
+
 static int run_l2(struct agent *a, virConnectPtr conn)
 {
 	_cleanup_free_ char *xml = NULL, *tail = NULL;
@@ -270,10 +409,14 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 		.timeout_s = a->params.timeout_s,
 		.console_log = L2_CONSOLE,
 		.progress_s = 20,
+		/* After libvirt's QEMU probing: t=0 is when L2's QEMU runs. */
+		.ret_running_realtime = &a->l2_created,
 	};
 	struct utsname u;
 	double seconds = 0;
 	char trace_err[256] = "tracing was not set up";
+	struct net_sink sink = { .fd = -1 };
+	pid_t second_vm = 0;
 	int r;
 
 	json_object_object_add(a->bundle, "l2", l2);
@@ -292,9 +435,27 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 		log_error("oracle: %s", trace_err);
 	else
 		trace_err[0] = '\0';
+	if (a->params.second_vm) {
+		int sr = start_second_vm(a, &second_vm);
+
+		if (sr < 0) {
+			second_vm = 0;
+			log_error("L1: the second VM did not start: %s", strerror(-sr));
+		} else {
+			log_info("L1: a second VM runs beside L2 (QEMU pid %d)", (int)second_vm);
+		}
+		json_object_object_add(l2, "second_vm_started", json_object_new_boolean(sr == 0));
+	}
+	if (net_sink_start(&sink) < 0)
+		log_error("L1: cannot listen on 127.0.0.1:%d: L2's network I/O will fail",
+			  EXITLAB_NET_SINK_PORT);
 	log_info("L2: starting (kvm, %u vCPU, %u MiB, cloud-init NoCloud seed), timeout %u s",
 		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
 	r = vm_run(conn, xml, &opts, &seconds);
+	net_sink_stop(&sink);
+	if (second_vm > 0)
+		child_stop(second_vm);
+	json_object_object_add(l2, "net_bytes_received", json_object_new_int64((int64_t)sink.bytes));
 	json_object_object_add(l2, "seconds", json_object_new_double(seconds));
 	tail = file_tail(L2_CONSOLE, 40);
 	add_str(l2, "console_tail", tail);

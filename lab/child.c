@@ -85,6 +85,11 @@ static void kill_group(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+void child_stop(pid_t pid)
+{
+	kill_group(pid);
+}
+
 int child_wait(pid_t pid, const struct child_wait_opts *o, double *ret_seconds)
 {
 	double start = now_s(), next_progress = start + o->progress_s;

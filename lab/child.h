@@ -18,6 +18,9 @@ struct child_wait_opts {
 	bool (*interrupted)(void);  /* polled once a second */
 };
 
+/* Stops a child's whole group (SIGTERM, then SIGKILL after 3 s) and reaps it. */
+void child_stop(pid_t pid);
+
 /* stdout and stderr to log_path (appended), stdin from /dev/null. */
 int child_spawn(char *const argv[], const char *log_path, pid_t *ret_pid);
 

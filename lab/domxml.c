@@ -138,7 +138,15 @@ static int write_devices(xmlTextWriterPtr w, const struct dom_config *cfg)
 		X(end(w));
 		X(end(w));
 	}
-	/* No network, graphics or balloon: nothing the measurement did not ask for. */
+	if (cfg->user_network) {
+		X(start(w, "interface"));
+		X(attr(w, "type", "user"));
+		X(start(w, "model"));
+		X(attr(w, "type", "virtio"));
+		X(end(w));
+		X(end(w));
+	}
+	/* No graphics or balloon, and a network only when asked for. */
 	X(start(w, "memballoon"));
 	X(attr(w, "model", "none"));
 	X(end(w));
@@ -214,7 +222,7 @@ int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml)
 	X(end(w));
 	X(write_cpu(w, cfg));
 	X(elem_text(w, "on_poweroff", "destroy"));
-	X(elem_text(w, "on_reboot", "destroy"));
+	X(elem_text(w, "on_reboot", cfg->reboot_in_place ? "restart" : "destroy"));
 	X(elem_text(w, "on_crash", "destroy"));
 	X(write_devices(w, cfg));
 	X(end(w));

@@ -43,6 +43,8 @@ struct dom_config {
 	unsigned n_channels;
 	const char *console_log; /* serial console written to this file */
 	const char *emulator;    /* NULL: libvirt's default */
+	bool user_network;       /* a virtio NIC on QEMU's user network: the host is 10.0.2.2 */
+	bool reboot_in_place;    /* a guest reboot resets it inside the same QEMU (same KVM VM) */
 };
 
 /* Domain XML for cfg, or -EINVAL when cfg lacks something libvirt needs. */

@@ -38,7 +38,15 @@ static const char usage[] =
 	"  --l1-memory MIB      (default: 4096)\n"
 	"  --l2-timeout S       seconds before L2 is destroyed, inside L1 (default: 900)\n"
 	"  --l2-vcpus N         (default: 1)\n"
-	"  --l2-memory MIB      (default: 1024)\n";
+	"  --l2-memory MIB      (default: 1024)\n"
+	"L2's phases (boot, then a checked interval, idle, io, reboot):\n"
+	"  --sample-ms MS       the sampler's interval in L2 (default: 1000)\n"
+	"  --check S            the interval checked against L1's kvm_exit trace (default: 5)\n"
+	"  --idle S             the idle phase (default: 15)\n"
+	"  --io-disk MIB        written and read back with O_DIRECT (default: 32)\n"
+	"  --io-net MIB         sent to L1 over TCP (default: 16)\n"
+	"  --second-vm          run a second VM in L1 beside L2 (a probe sampling its own\n"
+	"                       leaves): the oracle then shows L2's counts exclude its exits\n";
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *ret)
 {
@@ -60,7 +68,8 @@ static int cmd_run(int argc, char **argv, bool bench)
 {
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
-	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_HELP };
+	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_SAMPLE_MS, OPT_CHECK, OPT_IDLE,
+	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_HELP };
 	static const struct option options[] = {
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "results", required_argument, NULL, OPT_RESULTS },
@@ -76,6 +85,12 @@ static int cmd_run(int argc, char **argv, bool bench)
 		{ "l2-memory", required_argument, NULL, OPT_L2_MEMORY },
 		{ "attempts", required_argument, NULL, OPT_ATTEMPTS },
 		{ "l0", required_argument, NULL, OPT_L0 },
+		{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
+		{ "check", required_argument, NULL, OPT_CHECK },
+		{ "idle", required_argument, NULL, OPT_IDLE },
+		{ "io-disk", required_argument, NULL, OPT_IO_DISK },
+		{ "io-net", required_argument, NULL, OPT_IO_NET },
+		{ "second-vm", no_argument, NULL, OPT_SECOND_VM },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{}
 	};
@@ -90,6 +105,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 		.l1_memory_mib = 4096,
 		.attempts = 3,
 		.l2 = L2_PARAMS_DEFAULT,
+		.phases = SEED_PHASES_DEFAULT,
 	};
 	const char *run_id = NULL;
 	bool l1_memory_set = false, l2_memory_set = false;
@@ -142,6 +158,24 @@ static int cmd_run(int argc, char **argv, bool bench)
 			break;
 		case OPT_ATTEMPTS:
 			r = parse_uint("attempts", optarg, 1, 10, &o.attempts);
+			break;
+		case OPT_SAMPLE_MS:
+			r = parse_uint("sample-ms", optarg, 10, 3600000, &o.l2.sample_ms);
+			break;
+		case OPT_CHECK:
+			r = parse_uint("check", optarg, 1, 3600, &o.phases.check_s);
+			break;
+		case OPT_IDLE:
+			r = parse_uint("idle", optarg, 1, 86400, &o.phases.idle_s);
+			break;
+		case OPT_IO_DISK:
+			r = parse_uint("io-disk", optarg, 1, 2048, &o.phases.io_disk_mib);
+			break;
+		case OPT_IO_NET:
+			r = parse_uint("io-net", optarg, 1, 4096, &o.phases.io_net_mib);
+			break;
+		case OPT_SECOND_VM:
+			o.l2.second_vm = true;
 			break;
 		case OPT_L0:
 			if (!strcmp(optarg, "libvirt")) {

@@ -23,8 +23,10 @@ const char *l2_mode_name(enum l2_mode mode)
 char *l2_params_to_cmdline(const struct l2_params *p)
 {
 	return xasprintf("exitlab.run_id=%s exitlab.l2_timeout=%u exitlab.l2_vcpus=%u "
-			 "exitlab.l2_memory=%u exitlab.mode=%s",
-			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib, l2_mode_name(p->mode));
+			 "exitlab.l2_memory=%u exitlab.sample_ms=%u exitlab.second_vm=%d "
+			 "exitlab.mode=%s",
+			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib, p->sample_ms,
+			 p->second_vm ? 1 : 0, l2_mode_name(p->mode));
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -52,10 +54,12 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 		{ "exitlab.l2_timeout", offsetof(struct l2_params, timeout_s), 10, 86400 },
 		{ "exitlab.l2_vcpus", offsetof(struct l2_params, vcpus), 1, 64 },
 		{ "exitlab.l2_memory", offsetof(struct l2_params, memory_mib), 128, 65536 },
+		{ "exitlab.sample_ms", offsetof(struct l2_params, sample_ms), 10, 3600000 },
 	};
 	struct l2_params p = L2_PARAMS_DEFAULT;
 	_cleanup_free_ char *id = cmdline_get(cmdline, "exitlab.run_id");
 	_cleanup_free_ char *mode = cmdline_get(cmdline, "exitlab.mode");
+	_cleanup_free_ char *second_vm = cmdline_get(cmdline, "exitlab.second_vm");
 	size_t i;
 
 	if (mode) {
@@ -67,6 +71,13 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 			return -EINVAL;
 		}
 		p.mode = (enum l2_mode)i;
+	}
+	if (second_vm) {
+		if (strcmp(second_vm, "0") != 0 && strcmp(second_vm, "1") != 0) {
+			snprintf(err, errlen, "exitlab.second_vm=%s: expected 0 or 1", second_vm);
+			return -EINVAL;
+		}
+		p.second_vm = second_vm[0] == '1';
 	}
 	if (id) {
 		if (!run_id_valid(id)) {

@@ -19,11 +19,13 @@ struct l2_params {
 	unsigned timeout_s;
 	unsigned vcpus;
 	unsigned memory_mib;
+	unsigned sample_ms; /* L2's sampler interval */
+	bool second_vm;     /* another VM beside L2, to show its exits stay out of L2's counts */
 	enum l2_mode mode;
 };
 
 #define L2_PARAMS_DEFAULT \
-	{ .run_id = "manual", .timeout_s = 600, .vcpus = 1, .memory_mib = 1024 }
+	{ .run_id = "manual", .timeout_s = 600, .vcpus = 1, .memory_mib = 1024, .sample_ms = 1000 }
 
 /* "exitlab.run_id=... exitlab.l2_timeout=..." */
 char *l2_params_to_cmdline(const struct l2_params *p);

@@ -119,7 +119,7 @@ static int prepare_dirs(const struct run_opts *o, struct run_paths *p)
 /* Fresh disks for an attempt: every attempt boots from the pristine images. */
 static int prepare_disks(const struct run_opts *o, struct run_paths *p)
 {
-	struct seed_config seed = { .run_id = o->l2.run_id };
+	struct seed_config seed = { .run_id = o->l2.run_id, .phases = o->phases };
 	int r;
 
 	unlink(p->l1_overlay);
@@ -185,6 +185,23 @@ static int write_json(const char *dir, const char *name, struct json_object *o)
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	return write_file_atomic(path, text, strlen(text));
+}
+
+/* One JSON object per line: the time series, as the report reads it. */
+static int write_jsonl(const char *dir, const char *name, struct json_object *array)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name), *text = NULL;
+	size_t i, n = json_object_array_length(array), len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", json_object_to_json_string_ext(json_object_array_get_idx(array, i),
+								  JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	fclose(f);
+	return write_file_atomic(path, text, len);
 }
 
 static struct json_object *environment(const struct run_opts *o, const struct l1_host *host,
@@ -296,6 +313,16 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 		}
 	}
 
+	{
+		struct json_object *samples;
+
+		if (json_object_object_get_ex(bundle, "samples", &samples) &&
+		    json_object_array_length(samples) > 0) {
+			r = write_jsonl(p->partial, "samples.jsonl", samples);
+			if (r < 0)
+				return r;
+		}
+	}
 	if (!json_object_object_get_ex(bundle, "snapshots", &snapshots) ||
 	    !json_object_is_type(snapshots, json_type_array) ||
 	    (n = json_object_array_length(snapshots)) == 0) {

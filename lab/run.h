@@ -4,6 +4,7 @@
 
 #include "accel.h"
 #include "params.h"
+#include "seed.h"
 
 /* What runs L1: libvirt (QEMU, KVM or TCG with SVM) or Bochs (emulated VMX). */
 enum l0_kind {
@@ -21,6 +22,8 @@ struct run_opts {
 	unsigned l1_timeout_s, l1_vcpus, l1_memory_mib;
 	unsigned attempts; /* boots of L1 before giving up */
 	struct l2_params l2;
+	struct seed_phases phases;
+	const char *report_tool; /* NULL: no report after the run */
 };
 
 /* The whole chain from L0: returns a process exit status. */

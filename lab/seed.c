@@ -45,39 +45,52 @@ static char *json_dup(struct json_object *o)
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+static unsigned or_default(unsigned v, unsigned fallback)
+{
+	return v ? v : fallback;
+}
+
 int seed_user_data(const struct seed_config *cfg, char **ret_text)
 {
-	static const char *const interval[] = {
-		EXITLAB_PROBE_PATH, "interval", "--seconds", "5",
+	static const char *const cloud_init_mark[] = {
+		EXITLAB_PROBE_PATH, "mark", "--phase", "cloud-init-runcmd", "--event", "end",
 		"--out", "/dev/virtio-ports/" EXITLAB_RESULTS_PORT, NULL,
 	};
-	static const char *const snapshot[] = {
-		EXITLAB_PROBE_PATH, "snapshot", "--phase", "final",
-		"--out", "/dev/virtio-ports/" EXITLAB_RESULTS_PORT, NULL,
-	};
+	const struct seed_phases defaults = SEED_PHASES_DEFAULT;
 	_cleanup_(json_putp) struct json_object *doc = NULL;
-	struct json_object *runcmd, *power;
-	_cleanup_free_ char *body = NULL;
+	struct json_object *runcmd, *files, *file;
+	_cleanup_free_ char *body = NULL, *conf = NULL;
 	_cleanup_free_ char *final_message = NULL;
 
 	if (!run_id_valid(cfg->run_id))
 		return -EINVAL;
 	doc = json_object_new_object();
+	/*
+	 * The phases' parameters, read by exitlab-phases once cloud-init's final
+	 * stage is over; it also powers L2 off at the end.
+	 */
+	conf = xasprintf("RUN_ID=%s\nCHECK_SECONDS=%u\nIDLE_SECONDS=%u\nIO_DISK_MIB=%u\n"
+			 "IO_NET_MIB=%u\nNET_PORT=%u\n",
+			 cfg->run_id, or_default(cfg->phases.check_s, defaults.check_s),
+			 or_default(cfg->phases.idle_s, defaults.idle_s),
+			 or_default(cfg->phases.io_disk_mib, defaults.io_disk_mib),
+			 or_default(cfg->phases.io_net_mib, defaults.io_net_mib),
+			 EXITLAB_NET_SINK_PORT);
+	files = json_object_new_array();
+	file = json_object_new_object();
+	json_object_object_add(file, "path", json_object_new_string("/etc/exitlab/phases.conf"));
+	json_object_object_add(file, "content", json_object_new_string(conf));
+	json_object_object_add(file, "permissions", json_object_new_string("0644"));
+	json_object_array_add(files, file);
+	json_object_object_add(doc, "write_files", files);
+	/* When cloud-init itself got to user commands: a point on the boot timeline. */
 	runcmd = json_object_new_array();
-	/* A controlled workload between two snapshots, checked against the trace in L1. */
-	json_object_array_add(runcmd, argv_json(interval));
-	json_object_array_add(runcmd, argv_json(snapshot));
+	json_object_array_add(runcmd, argv_json(cloud_init_mark));
 	json_object_object_add(doc, "runcmd", runcmd);
 
 	/* The marker the L1 agent looks for on L2's console. */
 	final_message = xasprintf("exitlab: cloud-init final run=%s uptime=$UPTIME", cfg->run_id);
 	json_object_object_add(doc, "final_message", json_object_new_string(final_message));
-
-	power = json_object_new_object();
-	json_object_object_add(power, "mode", json_object_new_string("poweroff"));
-	json_object_object_add(power, "delay", json_object_new_string("now"));
-	json_object_object_add(power, "condition", json_object_new_boolean(1));
-	json_object_object_add(doc, "power_state", power);
 
 	body = json_dup(doc);
 	if (!body)

@@ -8,8 +8,25 @@
 #define EXITLAB_RESULTS_PORT "org.exitlab.results"
 #define EXITLAB_PROBE_PATH "/usr/local/bin/exitlab-probe"
 
+/* The TCP port in L1 that L2's network I/O goes to (QEMU user networking: 10.0.2.2). */
+#define EXITLAB_NET_SINK_PORT 7777
+
+/*
+ * What L2 does after boot (images/l2-files/usr/local/sbin/exitlab-phases):
+ * a checked interval, idle, I/O, a reboot. Zero means the default.
+ */
+struct seed_phases {
+	unsigned check_s;     /* the interval L1's trace checks (default 5) */
+	unsigned idle_s;      /* default 15 */
+	unsigned io_disk_mib; /* written and read back with O_DIRECT (default 32) */
+	unsigned io_net_mib;  /* sent to L1 over TCP (default 16) */
+};
+
+#define SEED_PHASES_DEFAULT { .check_s = 5, .idle_s = 15, .io_disk_mib = 32, .io_net_mib = 16 }
+
 struct seed_config {
 	const char *run_id;
+	struct seed_phases phases;
 };
 
 /* A run id names files and domains: [A-Za-z0-9._-], 1..64 chars, not starting with '.'. */

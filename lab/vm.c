@@ -137,6 +137,12 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 		r = -EIO;
 		goto out;
 	}
+	if (o->ret_running_realtime) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		*o->ret_running_realtime = ts.tv_sec + ts.tv_nsec / 1e9;
+	}
 	snprintf(st.name, sizeof(st.name), "%s", virDomainGetName(dom));
 	next_progress = started + o->progress_s;
 

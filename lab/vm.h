@@ -19,6 +19,8 @@ struct vm_run_opts {
 	unsigned timeout_s;      /* destroyed after this long */
 	const char *console_log; /* its last lines go into errors and progress */
 	unsigned progress_s;     /* a progress line this often; 0: never */
+	/* Set to CLOCK_REALTIME when libvirt has the domain running (NULL: not wanted). */
+	double *ret_running_realtime;
 };
 
 /*

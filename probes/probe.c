@@ -161,17 +161,14 @@ static int cmd_interval(const struct probe_args *a, struct cpuid_source *src)
 
 /*
  * PID 1 of a guest whose initramfs holds nothing but the probe (the Bochs
- * tier's L2): the kernel's built-in initramfs gives /dev/console only, so
- * mount devtmpfs for the serial port the results leave on. Powers off
- * whatever happened: PID 1 returning would panic the guest instead.
+ * tier's L2). Powers off whatever happened: PID 1 returning would panic the
+ * guest instead.
  */
 static int cmd_guest_init(const struct probe_args *a, struct cpuid_source *src)
 {
 	struct probe_args snap = *a;
 	int r;
 
-	if (getpid() == 1 && mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0 && errno != EBUSY)
-		fprintf(stderr, "exitlab-probe: cannot mount devtmpfs: %s\n", strerror(errno));
 	r = cmd_interval(a, src);
 	if (r == 0) {
 		snap.phase = "final";
@@ -187,10 +184,13 @@ static int cmd_guest_init(const struct probe_args *a, struct cpuid_source *src)
 }
 
 /*
- * EXITLAB_PROBE_STATE: the CPUIDs every probe process in this VM has run,
- * kept on the guest's disk so it survives a reboot of the guest (the VM's
+ * EXITLAB_PROBE_STATE: the CPUIDs the sampler has run in this VM, kept on
+ * the guest's disk so the count survives a reboot of the guest (the VM's
  * counters do too). Adds what this process ran since its last call and
- * returns the new sum; 0 without the variable or on any error.
+ * returns the new sum; 0 without the variable or on any error. Only the
+ * sampler takes part: a one-shot command (snapshot, interval) is a phase's
+ * workload, and adding its reads afterwards would make corrected counts
+ * step back.
  */
 static uint64_t observer_sync(struct cpuid_source *src, uint64_t *flushed)
 {
@@ -355,6 +355,12 @@ int main(int argc, char **argv)
 	char err[256];
 	int status = 2;
 
+	/*
+	 * PID 1 of a guest whose initramfs holds nothing but the probe: the
+	 * kernel's built-in initramfs gives /dev/console only.
+	 */
+	if (getpid() == 1 && mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0 && errno != EBUSY)
+		fprintf(stderr, "exitlab-probe: cannot mount devtmpfs: %s\n", strerror(errno));
 	if (probe_args_parse(argc, argv, &args, err, sizeof(err)) < 0) {
 		fprintf(stderr, "exitlab-probe: %s\n", err);
 		return 2;
@@ -385,6 +391,5 @@ int main(int argc, char **argv)
 		status = cmd_mark(&args);
 		break;
 	}
-	observer_sync(&src, &flushed);
 	return status;
 }

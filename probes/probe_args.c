@@ -26,8 +26,8 @@ const char probe_usage[] =
 	"       exitlab-probe bench [--iterations N]\n"
 	"         CPUID (leaf 0, which KVM handles) round trips: ns each, best of 5\n"
 	"LEAF and ECX are 32-bit numbers (decimal or 0x hex). With EXITLAB_PROBE_STATE set,\n"
-	"every command adds the CPUIDs it ran to that file, so samples can subtract the\n"
-	"exits all probe runs in this VM caused (\"observer_cpuid\").\n";
+	"sample keeps the CPUIDs it ran in that file, so that after a restart (a guest\n"
+	"reboot) its samples still subtract all its reads in this VM (\"observer_cpuid\").\n";
 
 static int parse_u32(const char *s, uint32_t *ret)
 {

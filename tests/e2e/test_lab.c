@@ -34,7 +34,12 @@ static int run_lab_once(void **state)
 	char *argv[] = {
 		(char *)env_or("EXITLAB", "build/lab/exitlab"), "run", "--run-id", run_id,
 		"--images", (char *)env_or("EXITLAB_IMAGES", "build/images"),
-		"--results", (char *)results, NULL,
+		"--results", (char *)results,
+		/*
+		 * Two vCPUs: the oracle on 2+ (the Bochs tier covers 1). A second VM
+		 * beside L2: its exits must stay out of L2's counts.
+		 */
+		"--l2-vcpus", "2", "--second-vm", NULL,
 	};
 	_cleanup_free_ char *snapshot_json = NULL;
 	char err[256];
@@ -193,7 +198,140 @@ static void oracle_agrees(void **state)
 	assert_true(json_object_get_int64(v) > 1000);
 	assert_true(json_object_object_get_ex(oracle, "mismatches", &v));
 	assert_int_equal(json_object_get_int(v), 0);
+	assert_true(json_object_object_get_ex(oracle, "vcpus", &v));
+	assert_int_equal(json_object_get_int(v), 2);
 	json_object_put(oracle);
+}
+
+/*
+ * The second VM exited all through L2's checked interval, yet the leaves
+ * matched L2's own kvm_exit events: per-VM counts, not the host's.
+ */
+static void second_vm_not_counted(void **state)
+{
+	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/oracle.json", run_dir);
+	_cleanup_free_ char *env_text = NULL, *env_path = xasprintf("%s/env.json", run_dir);
+	struct json_object *oracle, *env, *total, *l2, *v;
+
+	(void)state;
+	assert_int_equal(read_file(env_path, &env_text, NULL), 0);
+	env = json_tokener_parse(env_text);
+	assert_true(json_object_object_get_ex(env, "l2", &l2));
+	assert_true(json_object_object_get_ex(l2, "second_vm_started", &v));
+	assert_true(json_object_get_boolean(v));
+	json_object_put(env);
+	assert_int_equal(read_file(path, &text, NULL), 0);
+	oracle = json_tokener_parse(text);
+	assert_true(json_object_object_get_ex(oracle, "total", &total));
+	assert_true(json_object_object_get_ex(total, "vm_tgid", &v));
+	assert_true(json_object_get_int(v) > 0);
+	assert_true(json_object_object_get_ex(total, "other_vm_exits", &v));
+	if (json_object_get_int64(v) == 0)
+		fail_msg("the second VM made no exits during the interval: nothing was shown");
+	assert_true(json_object_object_get_ex(total, "equal", &v));
+	assert_true(json_object_get_boolean(v));
+	json_object_put(oracle);
+}
+
+static struct json_object *load_samples(void)
+{
+	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/samples.jsonl", run_dir);
+	struct json_object *lines = json_object_new_array();
+	char *line, *save = NULL;
+
+	if (read_file(path, &text, NULL) < 0)
+		fail_msg("%s is missing", path);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *o = json_tokener_parse(line);
+
+		if (!o)
+			fail_msg("samples.jsonl has a line that is not JSON: %.60s", line);
+		json_object_array_add(lines, o);
+	}
+	return lines;
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static double num_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("a line of samples.jsonl lacks '%s'", key);
+	return json_object_get_double(v);
+}
+
+/*
+ * Every phase produced samples between its marks, time runs forward, and the
+ * counters (exits and cycles) never go back, not even across L2's reboot.
+ */
+static void every_phase_sampled(void **state)
+{
+	static const char *const phases[] = { "boot", "check", "idle", "io", "reboot" };
+	struct json_object *lines = load_samples();
+	size_t i, p, n = json_object_array_length(lines);
+	double last_t = -1, last_total = -1, last_cycles = -1;
+
+	(void)state;
+	for (p = 0; p < ARRAY_SIZE(phases); p++) {
+		size_t samples = 0, begins = 0, ends = 0;
+
+		for (i = 0; i < n; i++) {
+			struct json_object *o = json_object_array_get_idx(lines, i);
+
+			if (strcmp(str_of(o, "phase"), phases[p]) != 0)
+				continue;
+			if (!strcmp(str_of(o, "type"), "sample"))
+				samples++;
+			else if (!strcmp(str_of(o, "event"), "begin"))
+				begins++;
+			else if (!strcmp(str_of(o, "event"), "end"))
+				ends++;
+		}
+		if (samples == 0 || begins != 1 || ends != 1)
+			fail_msg("phase %s: %zu samples, %zu begin and %zu end marks", phases[p],
+				 samples, begins, ends);
+	}
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(lines, i);
+		double t = num_of(o, "t"), total, cycles;
+
+		if (strcmp(str_of(o, "type"), "sample") != 0)
+			continue;
+		total = num_of(o, "total");
+		cycles = num_of(o, "total_cycles");
+		assert_true(t >= 0);
+		assert_true(num_of(o, "total_corrected") <= total);
+		if (t < last_t || total < last_total || cycles < last_cycles)
+			fail_msg("sample at t=%.1f goes back: total %.0f after %.0f, cycles %.0f "
+				 "after %.0f", t, total, last_total, cycles, last_cycles);
+		last_t = t;
+		last_total = total;
+		last_cycles = cycles;
+	}
+	json_object_put(lines);
+}
+
+/* The io phase's network I/O reached L1: every byte L2 sent. */
+static void network_io_reached_l1(void **state)
+{
+	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/env.json", run_dir);
+	struct json_object *env, *l2, *v;
+
+	(void)state;
+	assert_int_equal(read_file(path, &text, NULL), 0);
+	env = json_tokener_parse(text);
+	assert_non_null(env);
+	assert_true(json_object_object_get_ex(env, "l2", &l2));
+	assert_true(json_object_object_get_ex(l2, "net_bytes_received", &v));
+	assert_int_equal(json_object_get_int64(v), 16 << 20);
+	json_object_put(env);
 }
 
 int main(void)
@@ -206,6 +344,9 @@ int main(void)
 		cmocka_unit_test(totals_bracket_reasons),
 		cmocka_unit_test(environment_recorded),
 		cmocka_unit_test(oracle_agrees),
+		cmocka_unit_test(second_vm_not_counted),
+		cmocka_unit_test(every_phase_sampled),
+		cmocka_unit_test(network_io_reached_l1),
 	};
 
 	return cmocka_run_group_tests_name("e2e_lab", tests, run_lab_once, free_snapshot);

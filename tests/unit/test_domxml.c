@@ -89,6 +89,7 @@ static void tcg_svm_domain(void **state)
 	assert_xpath(xml, "string(/domain/devices/channel/target/@name)", "org.exitlab.bundle");
 	assert_xpath(xml, "string(/domain/devices/channel/source/@path)", "/r/bundle");
 	assert_xpath(xml, "string(/domain/devices/serial/source/@path)", "/r/console.log");
+	assert_xpath(xml, "string(count(/domain/devices/interface))", "0");
 	free(xml);
 }
 
@@ -108,6 +109,23 @@ static void kvm_host_domain(void **state)
 	assert_xpath(xml, "string(count(/domain/cpu/feature))", "0");
 	assert_xpath(xml, "string(count(/domain/devices/channel))", "0");
 	assert_xpath(xml, "string(count(/domain/devices/serial))", "0");
+	free(xml);
+}
+
+/* L2 with the phases: a NIC towards L1 and a reboot that keeps the VM. */
+static void l2_with_network_and_reboot(void **state)
+{
+	struct dom_config c = l1_like();
+	char *xml = NULL;
+
+	(void)state;
+	c.user_network = true;
+	c.reboot_in_place = true;
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(/domain/devices/interface/@type)", "user");
+	assert_xpath(xml, "string(/domain/devices/interface/model/@type)", "virtio");
+	assert_xpath(xml, "string(/domain/on_reboot)", "restart");
+	assert_xpath(xml, "string(/domain/on_poweroff)", "destroy");
 	free(xml);
 }
 
@@ -140,6 +158,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tcg_svm_domain),
 		cmocka_unit_test(kvm_host_domain),
+		cmocka_unit_test(l2_with_network_and_reboot),
 		cmocka_unit_test(rejects_incomplete_config),
 	};
 

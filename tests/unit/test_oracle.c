@@ -151,6 +151,53 @@ static void race_window_with_two_vcpus(void **state)
 	reason_names_free(&names);
 }
 
+/*
+ * With record-tgid, another VM's exits (QEMU process 999) between our VM's
+ * (500) reads are not ours: counted apart, and the leaves still agree.
+ */
+#define VM_EXIT(tgid, name) \
+	"  CPU 0/KVM-501 (" tgid ") [001] ..... 2.0: kvm_exit: vcpu 0 reason " name " rip 0x1\n"
+#define VM_READ(func, idx, rax) \
+	"  CPU 0/KVM-501 (    500) [001] ..... 2.0: kvm_cpuid: func " func " idx " idx " rax " \
+	rax " rbx 0 rcx 0 rdx 0, cpuid entry found\n"
+
+static void other_vms_exits_are_not_ours(void **state)
+{
+	static const char two_vms[] =
+		VM_EXIT("    500", "cpuid") VM_READ("4ffffffd", "72", "32")
+		VM_EXIT("    500", "cpuid") VM_READ("4ffffffd", "7c", "7")
+		VM_EXIT("    500", "cpuid") VM_READ("4fffffff", "0", "64")
+		VM_EXIT("    999", "msr") VM_EXIT("    500", "msr") VM_EXIT("    999", "cpuid")
+		VM_EXIT("    999", "intr") VM_EXIT("    500", "msr")
+		VM_EXIT("    500", "cpuid") VM_READ("4ffffffd", "72", "35")
+		VM_EXIT("    500", "cpuid") VM_READ("4ffffffd", "7c", "9")
+		VM_EXIT("    500", "cpuid") VM_READ("4fffffff", "0", "69");
+	struct reason_names names;
+	/* Our VM: 2 MSR and 3 CPUID exits (its reads) between A's and B's total reads. */
+	struct json_object *a = snap(100, 50, 7), *b = snap(105, 53, 9), *report, *total;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(reason_names_from_format(format, EXIT_ARCH_SVM, &names), 0);
+	report = oracle_compare(two_vms, &names, a, b, 1, err, sizeof(err));
+	assert_non_null(report);
+	assert_int_equal(field(report, "mismatches"), 0);
+	assert_true(json_object_object_get_ex(report, "total", &total));
+	assert_int_equal(field(total, "trace_delta"), 5);
+	assert_int_equal(field(total, "other_vm_exits"), 3);
+	assert_int_equal(field(total, "vm_tgid"), 500);
+	json_object_put(report);
+	/* Had the leaves counted the host's exits, the other VM's would show. */
+	json_object_put(b);
+	b = snap(108, 53, 10);
+	report = oracle_compare(two_vms, &names, a, b, 1, err, sizeof(err));
+	assert_true(field(report, "mismatches") > 0);
+	json_object_put(report);
+	json_object_put(a);
+	json_object_put(b);
+	reason_names_free(&names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +205,7 @@ int main(void)
 		cmocka_unit_test(counts_agree),
 		cmocka_unit_test(a_wrong_count_is_a_mismatch),
 		cmocka_unit_test(race_window_with_two_vcpus),
+		cmocka_unit_test(other_vms_exits_are_not_ours),
 	};
 
 	return cmocka_run_group_tests_name("oracle", tests, NULL, NULL);

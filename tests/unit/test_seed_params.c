@@ -35,8 +35,9 @@ static void run_ids(void **state)
 
 static void user_data_is_cloud_config(void **state)
 {
-	struct seed_config cfg = { .run_id = "r1" };
-	struct json_object *doc, *runcmd, *cmd, *power, *v;
+	struct seed_config cfg = { .run_id = "r1", .phases = { .idle_s = 40, .io_net_mib = 2 } };
+	struct json_object *doc, *runcmd, *cmd, *files, *file, *v;
+	const char *conf;
 	char *text = NULL;
 
 	(void)state;
@@ -45,18 +46,27 @@ static void user_data_is_cloud_config(void **state)
 	doc = json_tokener_parse(text + 14);
 	assert_non_null(doc);
 	assert_true(json_object_object_get_ex(doc, "runcmd", &runcmd));
-	assert_int_equal(json_object_array_length(runcmd), 2);
+	assert_int_equal(json_object_array_length(runcmd), 1);
 	cmd = json_object_array_get_idx(runcmd, 0);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 1)), "interval");
-	cmd = json_object_array_get_idx(runcmd, 1);
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 0)),
 			    "/usr/local/bin/exitlab-probe");
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 1)), "snapshot");
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 5)),
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 1)), "mark");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 7)),
 			    "/dev/virtio-ports/org.exitlab.results");
-	assert_true(json_object_object_get_ex(doc, "power_state", &power));
-	assert_true(json_object_object_get_ex(power, "mode", &v));
-	assert_string_equal(json_object_get_string(v), "poweroff");
+	/* The phases' parameters: given ones as given, the rest defaulted. */
+	assert_true(json_object_object_get_ex(doc, "write_files", &files));
+	file = json_object_array_get_idx(files, 0);
+	assert_true(json_object_object_get_ex(file, "path", &v));
+	assert_string_equal(json_object_get_string(v), "/etc/exitlab/phases.conf");
+	assert_true(json_object_object_get_ex(file, "content", &v));
+	conf = json_object_get_string(v);
+	assert_non_null(strstr(conf, "IDLE_SECONDS=40\n"));
+	assert_non_null(strstr(conf, "IO_NET_MIB=2\n"));
+	assert_non_null(strstr(conf, "IO_DISK_MIB=32\n"));
+	assert_non_null(strstr(conf, "CHECK_SECONDS=5\n"));
+	assert_non_null(strstr(conf, "RUN_ID=r1\n"));
+	/* exitlab-phases powers L2 off after the reboot phase, not cloud-init. */
+	assert_false(json_object_object_get_ex(doc, "power_state", NULL));
 	assert_true(json_object_object_get_ex(doc, "final_message", &v));
 	assert_non_null(strstr(json_object_get_string(v), "run=r1"));
 	json_object_put(doc);
@@ -93,7 +103,7 @@ static void seed_rejects_bad_run_id(void **state)
 static void params_round_trip(void **state)
 {
 	struct l2_params in = { .run_id = "abc", .timeout_s = 321, .vcpus = 2, .memory_mib = 768,
-				.mode = L2_MODE_BENCH };
+				.sample_ms = 250, .mode = L2_MODE_BENCH };
 	struct l2_params out;
 	char *cmdline = l2_params_to_cmdline(&in);
 	char *full = xasprintf("root=/dev/vda rw %s quiet\n", cmdline);
@@ -105,6 +115,7 @@ static void params_round_trip(void **state)
 	assert_int_equal(out.timeout_s, 321);
 	assert_int_equal(out.vcpus, 2);
 	assert_int_equal(out.memory_mib, 768);
+	assert_int_equal(out.sample_ms, 250);
 	assert_int_equal(out.mode, L2_MODE_BENCH);
 	free(cmdline);
 	free(full);
