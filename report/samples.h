@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_REPORT_SAMPLES_H
+#define EXITLAB_REPORT_SAMPLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../probes/reasons.h"
+
+/* Every reason number either manual uses below the sparse tail (SVM: 0..0x40F). */
+#define REPORT_SLOTS 0x410
+
+/* One sample, corrected for the probe's own CPUID exits (probes/README.md). */
+struct sample {
+	double t;               /* seconds since L2's QEMU was running */
+	char phase[32];
+	uint64_t total, total_raw;
+	uint64_t total_cycles;
+	uint64_t count[REPORT_SLOTS], cycles[REPORT_SLOTS]; /* corrected */
+};
+
+struct mark {
+	char phase[32];
+	bool begin;
+	double t;
+};
+
+struct run {
+	char dir[512];
+	enum exit_arch arch;
+	struct sample *samples;
+	size_t n_samples;
+	struct mark *marks;
+	size_t n_marks;
+	size_t skipped_lines;
+};
+
+/*
+ * Reads RUN_DIR/samples.jsonl. Lines that are not JSON (a guest cut off
+ * mid-write) are skipped and counted; no sample at all is -ENODATA, with
+ * the reason in err.
+ */
+int run_load(const char *dir, struct run *ret, char *err, size_t errlen);
+/* The same from text, for tests. */
+int run_parse(const char *text, struct run *ret, char *err, size_t errlen);
+void run_free(struct run *r);
+
+/* The CPUID reason of the run's vendor: its count holds the probe's reads. */
+uint32_t run_cpuid_reason(const struct run *r);
+
+/* The phases in the order L2 goes through them. */
+extern const char *const report_phases[];
+extern const size_t report_n_phases;
+
+/* A phase's measured span: counters at its end minus counters at its start. */
+struct phase_delta {
+	bool present;
+	double begin_t, end_t;
+	uint64_t total, total_cycles;
+	uint64_t count[REPORT_SLOTS], cycles[REPORT_SLOTS];
+};
+
+/*
+ * The phase's delta: the last sample at or before its end mark minus the last
+ * sample at or before its begin mark (zero for boot: the VM's counters start
+ * at creation). present is false without both marks.
+ */
+void run_phase_delta(const struct run *r, const char *phase, struct phase_delta *ret);
+
+/*
+ * later - earlier for counters that only grow; 0 if the data says otherwise
+ * (never a wrapped 2^64 figure in a report).
+ */
+uint64_t counter_delta(uint64_t later, uint64_t earlier);
+
+/* The last sample (the whole run so far), or NULL. */
+const struct sample *run_last(const struct run *r);
+
+#endif
