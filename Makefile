@@ -6,9 +6,16 @@ OVERLAY   := $(BUILD)/overlay
 MODULES   := $(BUILD)/kvm/modules/$(KERNEL_ABI)
 EXITLAB   := $(BUILD)/lab/exitlab
 PROBE     := $(BUILD)/probes/exitlab-probe
+REPORT    := $(BUILD)/report/exitlab-report
 LAB_ARGS  ?=
+# make lab RUNS=5: five runs, one report with mean and 95% interval per figure.
+RUNS      ?= 1
+RUN_ID    ?= $(shell date -u +%Y%m%dT%H%M%SZ)
+# make report RUN_DIRS="results/a results/b": a report over those runs
+# (default: the newest run).
+RUN_DIRS  ?= $(shell ls -1td results/*/ 2>/dev/null | grep -v '/report/$$' | head -n 1)
 
-.PHONY: all deps services tools modules overlays assemble-overlays images lab bench test \
+.PHONY: all deps services tools modules overlays assemble-overlays images lab report bench test \
 	unit-tests checkpatch clean distclean
 
 all: tools
@@ -22,6 +29,7 @@ services: deps
 tools: deps
 	@$(MAKE) -s -C lab
 	@$(MAKE) -s -C probes
+	@$(MAKE) -s -C report
 
 modules: deps
 	@$(MAKE) -s -C kvm-patch
@@ -53,8 +61,21 @@ assemble-overlays:
 images: overlays
 	@$(MAKE) -s -C images L1_OVERLAY=$(OVERLAY)/l1 L2_OVERLAY=$(OVERLAY)/l2
 
+# A failed run does not stop the others; the report covers those that finished.
 lab: images services
-	@$(EXITLAB) run $(LAB_ARGS)
+	@ok=""; failed=0; \
+	for i in $$(seq 1 $(RUNS)); do \
+		id=$(RUN_ID); [ "$(RUNS)" = 1 ] || id=$(RUN_ID)-$$i; \
+		if $(EXITLAB) run --run-id $$id $(LAB_ARGS); then ok="$$ok results/$$id"; \
+		else failed=$$((failed + 1)); fi; \
+	done; \
+	[ -n "$$ok" ] || { echo "lab: no run finished" >&2; exit 1; }; \
+	$(REPORT) $$ok; \
+	[ $$failed -eq 0 ] || { echo "lab: $$failed of $(RUNS) runs failed" >&2; exit 1; }
+
+report: tools
+	@test -n "$(RUN_DIRS)" || { echo "report: no run in results/: run 'make lab' first" >&2; exit 1; }
+	@$(REPORT) $(RUN_DIRS)
 
 # CPUID round trip in L2 under stock, patched-off and patched-on KVM, in one
 # L1 boot, reported as ratios (results/<run-id>/bench.json).
@@ -70,7 +91,7 @@ test: images services checkpatch
 	@$(MAKE) -s -C kvm-patch test-bin
 	@tests/run-tests $(BUILD)/tests/test_domxml $(BUILD)/tests/test_seed_params \
 		$(BUILD)/tests/test_results $(BUILD)/tests/test_probe_args $(BUILD)/tests/test_oracle \
-		$(BUILD)/tests/test_cpio_child $(BUILD)/kvm/tests/test_decode \
+		$(BUILD)/tests/test_cpio_child $(BUILD)/tests/test_report $(BUILD)/kvm/tests/test_decode \
 		$(BUILD)/tests/test_lab $(BUILD)/tests/test_vmx
 
 unit-tests: tools

@@ -2,7 +2,8 @@
 /*
  * End to end: one real `exitlab run` (L0 -> patched L1 KVM -> L2 with
  * cloud-init), then assertions on the numbers that came back from L2.
- * Environment: EXITLAB (the binary), EXITLAB_IMAGES, EXITLAB_RESULTS.
+ * Environment: EXITLAB (the binary), EXITLAB_IMAGES, EXITLAB_RESULTS;
+ * EXITLAB_LAB_RUN_DIR checks a finished run's directory instead of running one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,6 +49,10 @@ static int run_lab_once(void **state)
 	(void)state;
 	snprintf(run_id, sizeof(run_id), "e2e-%ld", (long)time(NULL));
 	snprintf(run_dir, sizeof(run_dir), "%s/%s", results, run_id);
+	if (getenv("EXITLAB_LAB_RUN_DIR")) {
+		snprintf(run_dir, sizeof(run_dir), "%s", getenv("EXITLAB_LAB_RUN_DIR"));
+		goto parse;
+	}
 	fprintf(stderr, "# e2e: %s run --run-id %s (L1 and L2 boot for real; minutes)\n", argv[0],
 		run_id);
 	r = run_command(argv, NULL);
@@ -55,6 +60,7 @@ static int run_lab_once(void **state)
 		fprintf(stderr, "# e2e: exitlab run exited with %d\n", r);
 		return -1;
 	}
+parse:
 	{
 		_cleanup_free_ char *path = xasprintf("%s/snapshot.json", run_dir);
 
@@ -334,6 +340,27 @@ static void network_io_reached_l1(void **state)
 	json_object_put(env);
 }
 
+/* The report over this run: written, with its plots drawn by gnuplot. */
+static void report_of_the_run(void **state)
+{
+	_cleanup_free_ char *md_path = xasprintf("%s/report.md", run_dir), *md = NULL;
+	_cleanup_free_ char *svg = xasprintf("%s/cumulative.svg", run_dir), *svg_text = NULL;
+	_cleanup_free_ char *csv = xasprintf("%s/phases.csv", run_dir), *csv_text = NULL;
+	char *argv[] = { (char *)env_or("EXITLAB_REPORT", "build/report/exitlab-report"), run_dir,
+			 NULL };
+
+	(void)state;
+	assert_int_equal(run_command(argv, NULL), 0);
+	assert_int_equal(read_file(md_path, &md, NULL), 0);
+	assert_non_null(strstr(md, "## How many exits does a full VM boot take?"));
+	assert_non_null(strstr(md, "**Answer:**"));
+	assert_null(strstr(md, "gnuplot failed"));
+	assert_int_equal(read_file(svg, &svg_text, NULL), 0);
+	assert_non_null(strstr(svg_text, "<svg"));
+	assert_int_equal(read_file(csv, &csv_text, NULL), 0);
+	assert_non_null(strstr(csv_text, "\nreboot,,total,"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +374,7 @@ int main(void)
 		cmocka_unit_test(second_vm_not_counted),
 		cmocka_unit_test(every_phase_sampled),
 		cmocka_unit_test(network_io_reached_l1),
+		cmocka_unit_test(report_of_the_run),
 	};
 
 	return cmocka_run_group_tests_name("e2e_lab", tests, run_lab_once, free_snapshot);
