@@ -266,6 +266,47 @@ static struct json_object *find_phase(struct json_object *snapshots, const char 
 	return NULL;
 }
 
+/*
+ * The recorded events, consumed through trace_pipe once tracing is off:
+ * reading "trace" instead walks the ring buffer again and again, minutes
+ * for tens of thousands of events under emulation.
+ */
+static int read_trace_pipe(const char *path, char **ret_text)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < (1 << 20) + 1) {
+			size_t ncap = cap ? cap * 2 : (4 << 20);
+			char *nbuf = realloc(buf, ncap);
+
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n > 0) {
+			len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		break; /* drained */
+	}
+	buf[len] = '\0';
+	*ret_text = TAKE_PTR(buf);
+	return 0;
+}
+
 /* Checks the leaves against kvm:kvm_exit over the probe's interval. */
 static void run_oracle(struct agent *a, const char *trace_error)
 {
@@ -275,13 +316,14 @@ static void run_oracle(struct agent *a, const char *trace_error)
 	char err[256] = "";
 
 	oracle_trace_stop(TRACE_INSTANCE);
+	log_info("oracle: reading L1's trace");
 	if (trace_error) {
 		snprintf(err, sizeof(err), "%s", trace_error);
 	} else if (!json_object_object_get_ex(a->bundle, "snapshots", &snapshots) ||
 		   !(sa = find_phase(snapshots, "interval-a")) ||
 		   !(sb = find_phase(snapshots, "interval-b"))) {
 		snprintf(err, sizeof(err), "the probe wrote no interval-a/interval-b snapshots");
-	} else if (read_file(TRACE_INSTANCE "/trace", &trace, NULL) < 0 ||
+	} else if (read_trace_pipe(TRACE_INSTANCE "/trace_pipe", &trace) < 0 ||
 		   read_file("/sys/kernel/tracing/events/kvm/kvm_exit/format", &format, NULL) < 0) {
 		snprintf(err, sizeof(err), "cannot read the trace or kvm_exit's format");
 	} else if (reason_names_from_format(format, exit_arch_from_vendor(vendor ? vendor : ""),

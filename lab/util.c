@@ -118,12 +118,14 @@ int read_file(const char *path, char **ret_data, size_t *ret_len)
 		size_t n;
 
 		if (cap - len < 4096) {
-			char *nbuf = realloc(buf, cap + 65536);
+			/* Doubling: a trace of tens of MB is read inside an emulated L1. */
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nbuf = realloc(buf, ncap);
 
 			if (!nbuf)
 				return -ENOMEM;
 			buf = nbuf;
-			cap += 65536;
+			cap = ncap;
 		}
 		n = fread(buf + len, 1, cap - len - 1, f);
 		len += n;
