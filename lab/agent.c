@@ -347,6 +347,32 @@ static void run_oracle(struct agent *a, const char *trace_error)
 	json_object_object_add(a->bundle, "oracle", oracle);
 }
 
+/* What either way of running L2 records when it is over: time and console. */
+static int l2_ended(struct agent *a, struct json_object *l2, int r, double seconds)
+{
+	_cleanup_free_ char *tail = file_tail(L2_CONSOLE, 40);
+
+	json_object_object_add(l2, "seconds", json_object_new_double(seconds));
+	add_str(l2, "console_tail", tail);
+	if (r == -ETIMEDOUT)
+		return fail(a, "L2 did not finish within %u s", a->params.timeout_s);
+	if (r == -EINTR)
+		return fail(a, "interrupted while L2 ran");
+	return 0;
+}
+
+/* L2 stopped by itself: its probe output, then the oracle over it. */
+static int l2_results(struct agent *a, double seconds, const char *trace_err)
+{
+	int r;
+
+	log_info("L2: stopped after %.1f s", seconds);
+	r = collect_probe_output(a);
+	if (r == 0)
+		run_oracle(a, trace_err[0] ? trace_err : NULL);
+	return r;
+}
+
 /*
  * Where L2's network I/O ends: QEMU's user network delivers L2's connection
  * to 10.0.2.2 here, on L1's loopback. Counts and discards.
@@ -444,7 +470,7 @@ static int start_second_vm(struct agent *a, pid_t *ret_pid)
 
 static int run_l2(struct agent *a, virConnectPtr conn)
 {
-	_cleanup_free_ char *xml = NULL, *tail = NULL;
+	_cleanup_free_ char *xml = NULL;
 	struct json_object *l2 = json_object_new_object();
 	struct vm_run_opts opts = {
 		.label = "L2",
@@ -498,20 +524,11 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	if (second_vm > 0)
 		child_stop(second_vm);
 	json_object_object_add(l2, "net_bytes_received", json_object_new_int64((int64_t)sink.bytes));
-	json_object_object_add(l2, "seconds", json_object_new_double(seconds));
-	tail = file_tail(L2_CONSOLE, 40);
-	add_str(l2, "console_tail", tail);
-	if (r == -ETIMEDOUT)
-		return fail(a, "L2 did not finish within %u s", a->params.timeout_s);
-	if (r == -EINTR)
-		return fail(a, "interrupted while L2 ran");
-	if (r < 0)
+	if (r < 0 && r != -ETIMEDOUT && r != -EINTR) {
+		l2_ended(a, l2, 0, seconds);
 		return fail(a, "L2 did not start: %s", vm_last_error());
-	log_info("L2: stopped after %.1f s", seconds);
-	r = collect_probe_output(a);
-	if (r == 0)
-		run_oracle(a, trace_err[0] ? trace_err : NULL);
-	return r;
+	}
+	return l2_ended(a, l2, r, seconds) ?: l2_results(a, seconds, trace_err);
 }
 
 /*
@@ -522,7 +539,7 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 static int run_minimal_l2(struct agent *a)
 {
 	_cleanup_free_ char *kernel = NULL, *memory = xasprintf("%u", a->params.memory_mib);
-	_cleanup_free_ char *smp = xasprintf("%u", a->params.vcpus), *tail = NULL;
+	_cleanup_free_ char *smp = xasprintf("%u", a->params.vcpus);
 	_cleanup_free_ char *console = xasprintf("file:%s", L2_CONSOLE);
 	_cleanup_free_ char *results = xasprintf("file:%s", L2_RESULTS);
 	struct json_object *l2 = json_object_new_object();
@@ -573,24 +590,15 @@ static int run_minimal_l2(struct agent *a)
 			return fail(a, "cannot run qemu-system-x86_64: %s", strerror(-r));
 	}
 	r = child_wait(pid, &wo, &seconds);
-	json_object_object_add(l2, "seconds", json_object_new_double(seconds));
-	tail = file_tail(L2_CONSOLE, 40);
-	add_str(l2, "console_tail", tail);
-	if (r == -ETIMEDOUT)
-		return fail(a, "L2 did not finish within %u s", a->params.timeout_s);
-	if (r == -EINTR)
-		return fail(a, "interrupted while L2 ran");
+	if (l2_ended(a, l2, r < 0 ? r : 0, seconds) < 0)
+		return -EIO;
 	if (r != 0) {
 		_cleanup_free_ char *qemu_tail = file_tail(RUN_DIR "/qemu.log", 5);
 
 		return fail(a, "QEMU for L2 exited with status %d: %s", r,
 			    qemu_tail ? qemu_tail : "(no output)");
 	}
-	log_info("L2: stopped after %.1f s", seconds);
-	r = collect_probe_output(a);
-	if (r == 0)
-		run_oracle(a, trace_err[0] ? trace_err : NULL);
-	return r;
+	return l2_results(a, seconds, trace_err);
 }
 
 #define BENCH_ITERATIONS "100000"
