@@ -146,9 +146,27 @@ static int line_tgid(const char *line, const char *event)
 	close_paren = p;
 	for (; p > line && *p != '('; p--)
 		;
-	if (*p != '(' || *close_paren != ')' || sscanf(p + 1, "%d", &tgid) != 1)
+	if (*p != '(' || *close_paren != ')')
 		return 0;
-	return tgid;
+	tgid = (int)strtol(p + 1, NULL, 10);
+	return tgid > 0 ? tgid : 0;
+}
+
+/* The hex number after key, within [from, eol). */
+static bool hex_after(const char *from, const char *key, const char *eol, uint32_t *ret)
+{
+	const char *p = strstr(from, key);
+	char *end;
+	unsigned long long v;
+
+	if (!p || (eol && p >= eol))
+		return false;
+	p += strlen(key);
+	v = strtoull(p, &end, 16);
+	if (end == p)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
 }
 
 static int parse_trace(const char *text, const struct reason_names *names, struct events *ret)
@@ -177,12 +195,14 @@ static int parse_trace(const char *text, const struct reason_names *names, struc
 				}
 			}
 		} else if ((p = strstr(line, ": kvm_cpuid: ")) && (!eol || p < eol)) {
-			unsigned long rax;
-
 			ev.kind = EV_CPUID;
 			ev.tgid = line_tgid(line, p);
-			if (sscanf(p, ": kvm_cpuid: func %x idx %x rax %lx", &ev.func, &ev.idx, &rax) == 3) {
-				ev.rax = (uint32_t)rax;
+			/*
+			 * Not sscanf: glibc's measures the whole remaining text on every
+			 * call, which made this loop quadratic (minutes in an emulated L1).
+			 */
+			if (hex_after(p, " func ", eol, &ev.func) &&
+			    hex_after(p, " idx ", eol, &ev.idx) && hex_after(p, " rax ", eol, &ev.rax)) {
 				if (push(ret, ev) < 0)
 					return -ENOMEM;
 			}
