@@ -13,6 +13,7 @@ static const char *const mode_names[] = {
 	[L2_MODE_RUN] = "run",
 	[L2_MODE_BENCH] = "bench",
 	[L2_MODE_MINIMAL] = "minimal",
+	[L2_MODE_MINIMAL_BENCH] = "minimal-bench",
 };
 
 const char *l2_mode_name(enum l2_mode mode)
@@ -67,7 +68,8 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 			if (strcmp(mode, mode_names[i]) == 0)
 				break;
 		if (i == ARRAY_SIZE(mode_names)) {
-			snprintf(err, errlen, "exitlab.mode=%s: expected run, bench or minimal", mode);
+			snprintf(err, errlen,
+				 "exitlab.mode=%s: expected run, bench, minimal or minimal-bench", mode);
 			return -EINVAL;
 		}
 		p.mode = (enum l2_mode)i;

@@ -9,6 +9,7 @@ enum l2_mode {
 	L2_MODE_RUN,     /* L2 with systemd and cloud-init, through libvirt */
 	L2_MODE_BENCH,   /* CPUID round trips under stock, off and on instead of a run */
 	L2_MODE_MINIMAL, /* the probe as L2's only process, QEMU started directly */
+	L2_MODE_MINIMAL_BENCH, /* bench with such L2s (Bochs: time counts instructions) */
 };
 
 const char *l2_mode_name(enum l2_mode mode);
