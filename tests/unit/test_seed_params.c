@@ -141,6 +141,12 @@ static void params_defaults_and_errors(void **state)
 	assert_int_equal(l2_params_from_cmdline("exitlab.mode=minimal", &out, err, sizeof(err)), 0);
 	assert_int_equal(out.mode, L2_MODE_MINIMAL);
 	assert_string_equal(l2_mode_name(L2_MODE_MINIMAL), "minimal");
+	assert_int_equal(l2_params_from_cmdline("exitlab.mode=minimal-bench exitlab.second_vm=1",
+						&out, err, sizeof(err)), 0);
+	assert_int_equal(out.mode, L2_MODE_MINIMAL_BENCH);
+	assert_true(out.second_vm);
+	assert_int_equal(l2_params_from_cmdline("exitlab.second_vm=yes", &out, err, sizeof(err)),
+			 -EINVAL);
 	/* A key that only starts like ours is not ours. */
 	assert_int_equal(l2_params_from_cmdline("exitlab.l2_vcpusx=9", &out, err, sizeof(err)), 0);
 	assert_int_equal(out.vcpus, 1);
