@@ -404,6 +404,7 @@ static int write_plots(const struct run *r, const char *dir)
 	char *argv[] = { "sh", "-c", NULL, NULL };
 	_cleanup_free_ char *cmd = xasprintf("cd '%s' && gnuplot plots.gp", dir);
 	char label[64];
+	double typical_dt;
 	FILE *f;
 	int r_;
 
@@ -417,10 +418,21 @@ static int write_plots(const struct run *r, const char *dir)
 	for (j = 0; j < top; j++)
 		fprintf(f, " rate_%zu", j);
 	fprintf(f, "\n");
+	{
+		double *gaps = calloc(r->n_samples ? r->n_samples : 1, sizeof(double));
+
+		for (i = 1; gaps && i < r->n_samples; i++)
+			gaps[i - 1] = r->samples[i].t - r->samples[i - 1].t;
+		typical_dt = gaps && r->n_samples > 1 ? median(gaps, r->n_samples - 1) : 0;
+		free(gaps);
+	}
 	for (i = 0; i < r->n_samples; i++) {
 		const struct sample *s = &r->samples[i], *prev = i ? &r->samples[i - 1] : NULL;
 		double dt = prev ? s->t - prev->t : 0;
 
+		/* No samples for a while (the guest rebooting): a blank line breaks the curve. */
+		if (typical_dt > 0 && dt > 3 * typical_dt)
+			fprintf(f, "\n");
 		fprintf(f, "%.3f %llu", s->t, (unsigned long long)s->total);
 		for (j = 0; j < top; j++)
 			fprintf(f, " %llu", (unsigned long long)s->count[order[j]]);
@@ -436,10 +448,6 @@ static int write_plots(const struct run *r, const char *dir)
 	f = fopen(phases, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "phase");
-	for (j = 0; j < top; j++)
-		fprintf(f, " \"%s\"", reason_label(r->arch, order[j], label, sizeof(label)));
-	fprintf(f, "\n");
 	for (p = 0; p < report_n_phases; p++) {
 		struct phase_delta d;
 
@@ -471,24 +479,31 @@ static int write_plots(const struct run *r, const char *dir)
 			fprintf(f, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 2 lc "
 				   "'gray'\nset label '%s' at %.3f, graph 0.97 rotate left font ',9'\n",
 				r->marks[i].t, r->marks[i].t, r->marks[i].phase, r->marks[i].t);
+	/* From the VM's creation: the boot phase starts at 0. */
+	fprintf(f, "set xrange [0:*]\n");
 	fprintf(f, "set output 'cumulative.svg'\nset title 'Cumulative exits (probe reads "
 		   "excluded)'\nset ylabel 'exits'\nplot 'series.dat' using 1:2 with lines lw 2 "
 		   "title 'total'");
 	for (j = 0; j < top; j++)
-		fprintf(f, ", '' using 1:%zu with lines title columnhead(%zu)", j + 3, j + 3);
+		fprintf(f, ", '' using 1:%zu with lines title '%s'", j + 3,
+			reason_label(r->arch, order[j], label, sizeof(label)));
 	fprintf(f, "\nset output 'rate.svg'\nset title 'Exit rate between samples'\nset ylabel "
 		   "'exits/s'\nset logscale y\nplot 'series.dat' using 1:%zu with lines lw 2 title "
 		   "'total'", top + 3);
 	for (j = 0; j < top; j++)
-		fprintf(f, ", '' using 1:%zu with lines title columnhead(%zu)", top + 4 + j, j + 3);
+		fprintf(f, ", '' using 1:%zu with lines title '%s'", top + 4 + j,
+			reason_label(r->arch, order[j], label, sizeof(label)));
 	fprintf(f, "\nunset logscale y\nunset arrow\nunset label\nset xlabel ''\n"
 		   "set output 'phases.svg'\nset title 'Exits per phase, most frequent reasons'\n"
 		   "set style data histograms\nset style histogram clustered\nset style fill "
-		   "solid 0.8\nset ylabel 'exits'\nset logscale y\nplot 'phases.dat' using 2:xtic(1) "
-		   "title columnhead(2)");
+		   "solid 0.8\nset ylabel 'exits'\nset logscale y\nset xrange [*:*]\n"
+		   "plot 'phases.dat' using 2:xtic(1) title '%s'",
+		   top ? reason_label(r->arch, order[0], label, sizeof(label)) : "");
 	for (j = 1; j < top; j++)
-		fprintf(f, ", '' using %zu title columnhead(%zu)", j + 2, j + 2);
-	fprintf(f, "\nset output 'cost.svg'\nset title 'Cycles per exit, by reason'\nset ylabel "
+		fprintf(f, ", '' using %zu title '%s'", j + 2,
+			reason_label(r->arch, order[j], label, sizeof(label)));
+	fprintf(f, "\nset output 'cost.svg'\nset title 'Cycles per exit, by reason'\nset xrange "
+		   "[*:*]\nset ylabel "
 		   "'cycles per exit (L1 TSC)'\nset style data boxes\nset boxwidth 0.7\n"
 		   "set xtics rotate by -45 font ',9'\nunset key\nplot 'cost.dat' using 0:2:xtic(1) "
 		   "with boxes\n");
