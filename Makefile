@@ -10,7 +10,9 @@ REPORT    := $(BUILD)/report/exitlab-report
 LAB_ARGS  ?=
 # make lab RUNS=5: five runs, one report with mean and 95% interval per figure.
 RUNS      ?= 1
-RUN_ID    ?= $(shell date -u +%Y%m%dT%H%M%SZ)
+ifndef RUN_ID
+RUN_ID    := $(shell date -u +%Y%m%dT%H%M%SZ)
+endif
 # make report RUN_DIRS="results/a results/b": a report over those runs
 # (default: the newest run).
 RUN_DIRS  ?= $(shell ls -1td results/*/ 2>/dev/null | grep -v '/report/$$' | head -n 1)
