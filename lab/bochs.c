@@ -87,10 +87,10 @@ static int make_boot_disk(const struct bochs_l1 *b, const char *path, const char
 	{
 		char *mkfs[] = { "mkfs.fat", "-C", "-n", "EXITLAB", (char *)path, kib, NULL };
 		char *install[] = { "syslinux", "--install", (char *)path, NULL };
-		_cleanup_free_ char *kernel_dst = xasprintf("::/vmlinuz");
-		_cleanup_free_ char *initrd_dst = xasprintf("::/initrd.img");
-		char *copy_kernel[] = { "mcopy", "-i", (char *)path, (char *)b->kernel, kernel_dst, NULL };
-		char *copy_initrd[] = { "mcopy", "-i", (char *)path, (char *)b->initrd, initrd_dst, NULL };
+		char *copy_kernel[] = { "mcopy", "-i", (char *)path, (char *)b->kernel, "::/vmlinuz",
+					NULL };
+		char *copy_initrd[] = { "mcopy", "-i", (char *)path, (char *)b->initrd, "::/initrd.img",
+					NULL };
 		char *copy_cfg[] = { "mcopy", "-i", (char *)path, cfg_path, "::/syslinux.cfg", NULL };
 
 		r = tool(b, mkfs);
