@@ -444,33 +444,62 @@ static void net_sink_stop(struct net_sink *s)
 }
 
 /*
- * The second VM: QEMU started directly, the probe as its init sampling its
- * own leaves ten times a second, so that it exits steadily while L2 runs.
+ * A guest whose whole userspace is the probe, started by QEMU directly (the
+ * Bochs tier's L2, its bench, the second VM): L1's kernel, an initramfs
+ * holding the probe as init, and probe_args as the probe's command line.
  */
-static int start_second_vm(struct agent *a, pid_t *ret_pid)
+struct probe_vm {
+	unsigned memory_mib, vcpus;
+	const char *probe_args;   /* "guest-init --seconds 2 --out /dev/ttyS1" */
+	const char *console_path; /* its ttyS0 */
+	const char *results_path; /* its ttyS1, or NULL for none */
+	const char *qemu_log;     /* QEMU's own output */
+};
+
+static int probe_vm_spawn(const struct probe_vm *vm, pid_t *ret_pid)
 {
-	_cleanup_free_ char *kernel = NULL, *console = xasprintf("file:%s/second-vm.log", RUN_DIR);
+	_cleanup_free_ char *kernel = NULL, *append = NULL, *console = NULL, *results = NULL;
+	_cleanup_free_ char *memory = xasprintf("%u", vm->memory_mib);
+	_cleanup_free_ char *smp = xasprintf("%u", vm->vcpus);
 	struct utsname u;
 	int r;
 
 	uname(&u);
 	kernel = xasprintf("/boot/vmlinuz-%s", u.release);
+	append = xasprintf("console=ttyS0 quiet panic=-1 rdinit=/init -- %s", vm->probe_args);
+	console = xasprintf("file:%s", vm->console_path);
+	if (vm->results_path)
+		results = xasprintf("file:%s", vm->results_path);
 	r = cpio_write_single(L2_INITRAMFS, "init", PROBE_PATH);
 	if (r < 0)
 		return r;
 	{
 		char *argv[] = {
-			"qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-m", "256", "-smp", "1",
+			"qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-m", memory, "-smp", smp,
 			"-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-			"-no-reboot", "-kernel", kernel, "-initrd", L2_INITRAMFS, "-append",
-			"console=ttyS0 quiet panic=-1 rdinit=/init -- sample --interval 100 "
-			"--out /dev/null",
-			"-serial", console, NULL
+			"-no-reboot", "-kernel", kernel, "-initrd", L2_INITRAMFS, "-append", append,
+			"-serial", console, results ? "-serial" : NULL, results, NULL
 		};
 
-		(void)a;
-		return child_spawn(argv, RUN_DIR "/second-vm-qemu.log", ret_pid);
+		return child_spawn(argv, vm->qemu_log, ret_pid);
 	}
+}
+
+/*
+ * The second VM: the probe as its init sampling its own leaves ten times a
+ * second, so that it exits steadily while L2 runs.
+ */
+static int start_second_vm(pid_t *ret_pid)
+{
+	const struct probe_vm vm = {
+		.memory_mib = 256,
+		.vcpus = 1,
+		.probe_args = "sample --interval 100 --out /dev/null",
+		.console_path = RUN_DIR "/second-vm.log",
+		.qemu_log = RUN_DIR "/second-vm-qemu.log",
+	};
+
+	return probe_vm_spawn(&vm, ret_pid);
 }
 
 static int run_l2(struct agent *a, virConnectPtr conn)
@@ -509,7 +538,7 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	else
 		trace_err[0] = '\0';
 	if (a->params.second_vm) {
-		int sr = start_second_vm(a, &second_vm);
+		int sr = start_second_vm(&second_vm);
 
 		if (sr < 0) {
 			second_vm = 0;
@@ -543,10 +572,14 @@ static int run_l2(struct agent *a, virConnectPtr conn)
  */
 static int run_minimal_l2(struct agent *a)
 {
-	_cleanup_free_ char *kernel = NULL, *memory = xasprintf("%u", a->params.memory_mib);
-	_cleanup_free_ char *smp = xasprintf("%u", a->params.vcpus);
-	_cleanup_free_ char *console = xasprintf("file:%s", L2_CONSOLE);
-	_cleanup_free_ char *results = xasprintf("file:%s", L2_RESULTS);
+	const struct probe_vm vm = {
+		.memory_mib = a->params.memory_mib,
+		.vcpus = a->params.vcpus,
+		.probe_args = "guest-init --seconds 2 --out /dev/ttyS1",
+		.console_path = L2_CONSOLE,
+		.results_path = L2_RESULTS,
+		.qemu_log = RUN_DIR "/qemu.log",
+	};
 	struct json_object *l2 = json_object_new_object();
 	char *version[] = { "qemu-system-x86_64", "--version", NULL };
 	struct child_wait_opts wo = {
@@ -564,36 +597,22 @@ static int run_minimal_l2(struct agent *a)
 
 	json_object_object_add(a->bundle, "l2", l2);
 	uname(&u);
-	kernel = xasprintf("/boot/vmlinuz-%s", u.release);
 	record_command(a->l1, "qemu_version", version);
-	r = cpio_write_single(L2_INITRAMFS, "init", PROBE_PATH);
-	if (r < 0)
-		return fail(a, "cannot build L2's initramfs from %s: %s", PROBE_PATH, strerror(-r));
 	json_object_object_add(l2, "vcpus", json_object_new_int((int)a->params.vcpus));
 	json_object_object_add(l2, "memory_mib", json_object_new_int((int)a->params.memory_mib));
 	add_str(l2, "kernel", u.release);
 	add_str(l2, "userspace", "the probe as init (guest-init), no systemd or cloud-init");
 
-	{
-		char *argv[] = {
-			"qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-m", memory, "-smp", smp,
-			"-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-			"-no-reboot", "-kernel", kernel, "-initrd", L2_INITRAMFS, "-append",
-			"console=ttyS0 quiet panic=-1 rdinit=/init -- guest-init --seconds 2 "
-			"--out /dev/ttyS1",
-			"-serial", console, "-serial", results, NULL
-		};
-
-		if (oracle_trace_start(TRACE_INSTANCE, trace_err, sizeof(trace_err)) < 0)
-			log_error("oracle: %s", trace_err);
-		else
-			trace_err[0] = '\0';
-		log_info("L2: starting a minimal guest with QEMU (kvm, %u vCPU, %u MiB), timeout %u s",
-			 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
-		r = child_spawn(argv, RUN_DIR "/qemu.log", &pid);
-		if (r < 0)
-			return fail(a, "cannot run qemu-system-x86_64: %s", strerror(-r));
-	}
+	if (oracle_trace_start(TRACE_INSTANCE, trace_err, sizeof(trace_err)) < 0)
+		log_error("oracle: %s", trace_err);
+	else
+		trace_err[0] = '\0';
+	log_info("L2: starting a minimal guest with QEMU (kvm, %u vCPU, %u MiB), timeout %u s",
+		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
+	r = probe_vm_spawn(&vm, &pid);
+	if (r < 0)
+		return fail(a, "cannot start QEMU with the probe (%s) as L2: %s", PROBE_PATH,
+			    strerror(-r));
 	r = child_wait(pid, &wo, &seconds);
 	if (l2_ended(a, l2, r < 0 ? r : 0, seconds) < 0)
 		return -EIO;
@@ -654,27 +673,22 @@ static int load_kvm_as(struct agent *a, const char *config, const char *release)
  * The minimal L2 of the Bochs tier as a bench: QEMU directly, the probe's
  * CPUID loop as init, its console in console_path.
  */
-static int bench_minimal_l2(struct agent *a, const char *release, unsigned iterations,
-			    const char *console_path)
+static int bench_minimal_l2(struct agent *a, unsigned iterations, const char *console_path)
 {
-	_cleanup_free_ char *kernel = xasprintf("/boot/vmlinuz-%s", release);
-	_cleanup_free_ char *console = xasprintf("file:%s", console_path);
-	_cleanup_free_ char *append = xasprintf(
-		"console=ttyS0 quiet panic=-1 rdinit=/init -- bench --iterations %u", iterations);
-	char *argv[] = {
-		"qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-m", "256", "-smp", "1",
-		"-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-		"-no-reboot", "-kernel", kernel, "-initrd", L2_INITRAMFS, "-append", append,
-		"-serial", console, NULL
+	_cleanup_free_ char *args = xasprintf("bench --iterations %u", iterations);
+	const struct probe_vm vm = {
+		.memory_mib = 256,
+		.vcpus = 1,
+		.probe_args = args,
+		.console_path = console_path,
+		.qemu_log = RUN_DIR "/qemu.log",
 	};
 	struct child_wait_opts wo = { .label = "L2 bench", .timeout_s = 1200, .progress_s = 60,
 				      .progress_log = console_path, .interrupted = vm_interrupted };
 	pid_t pid;
 	int r;
 
-	r = cpio_write_single(L2_INITRAMFS, "init", PROBE_PATH);
-	if (r == 0)
-		r = child_spawn(argv, RUN_DIR "/qemu.log", &pid);
+	r = probe_vm_spawn(&vm, &pid);
 	if (r < 0)
 		return fail(a, "bench: cannot start QEMU for L2: %s", strerror(-r));
 	r = child_wait(pid, &wo, NULL);
@@ -721,7 +735,7 @@ static int bench_one(struct agent *a, virConnectPtr conn, const char *config, co
 		return fail(a, "bench: cannot build the L2 domain XML");
 	log_info("bench: L2 with KVM '%s'", config);
 	if (!conn) {
-		r = bench_minimal_l2(a, release, BENCH_MINIMAL_ITERATIONS, console);
+		r = bench_minimal_l2(a, BENCH_MINIMAL_ITERATIONS, console);
 		if (r < 0)
 			return r;
 	} else {
