@@ -630,6 +630,32 @@ static int run_minimal_l2(struct agent *a)
 #define BENCH_MINIMAL_ITERATIONS 10000
 
 /*
+ * insmod of a module file outside the module tree's index: its dependencies
+ * (irqbypass for kvm, ccp for kvm_amd) are loaded first with modprobe.
+ */
+static int insmod_with_dependencies(const char *path)
+{
+	char *depends_argv[] = { "modinfo", "-F", "depends", (char *)path, NULL };
+	char *insmod_argv[] = { "insmod", (char *)path, NULL };
+	_cleanup_free_ char *depends = NULL;
+	char *dep, *save = NULL;
+	int r;
+
+	r = capture_command(depends_argv, &depends);
+	if (r != 0)
+		return r < 0 ? r : -ENOENT;
+	for (dep = strtok_r(depends, ",\n", &save); dep; dep = strtok_r(NULL, ",\n", &save)) {
+		char *modprobe_argv[] = { "modprobe", dep, NULL };
+
+		r = run_command(modprobe_argv, NULL);
+		if (r != 0)
+			return r < 0 ? r : -ENOENT;
+	}
+	r = run_command(insmod_argv, NULL);
+	return r == 0 ? 0 : r < 0 ? r : -EIO;
+}
+
+/*
  * (Re)loads KVM as configured: "stock" (Debian's own modules), "off" or
  * "on" (the patched ones with exit_stats=0/1), and checks that it took.
  */
@@ -643,8 +669,6 @@ static int load_kvm_as(struct agent *a, const char *config, const char *release)
 	_cleanup_free_ char *stock_vendor = xasprintf("/lib/modules/%s/kernel/arch/x86/kvm/%s.ko",
 						      release, intel ? "kvm-intel" : "kvm-amd");
 	char *rmmod[] = { "rmmod", (char *)module, "kvm", NULL };
-	char *insmod_kvm[] = { "insmod", stock_kvm, NULL };
-	char *insmod_vendor[] = { "insmod", stock_vendor, NULL };
 	char *modprobe_kvm[] = { "modprobe", "kvm", NULL, NULL };
 	char *modprobe_vendor[] = { "modprobe", (char *)module, NULL };
 	bool stock = strcmp(config, "stock") == 0;
@@ -652,9 +676,9 @@ static int load_kvm_as(struct agent *a, const char *config, const char *release)
 
 	run_command(rmmod, "/dev/null");
 	if (stock) {
-		r = run_command(insmod_kvm, NULL);
+		r = insmod_with_dependencies(stock_kvm);
 		if (r == 0)
-			r = run_command(insmod_vendor, NULL);
+			r = insmod_with_dependencies(stock_vendor);
 	} else {
 		modprobe_kvm[2] = strcmp(config, "on") == 0 ? "exit_stats=1" : "exit_stats=0";
 		r = run_command(modprobe_kvm, NULL);
