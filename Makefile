@@ -17,7 +17,7 @@ endif
 # (default: the newest run).
 RUN_DIRS  ?= $(shell ls -1td results/*/ 2>/dev/null | grep -v '/report/$$' | head -n 1)
 
-.PHONY: all deps services tools modules overlays assemble-overlays images lab report bench test \
+.PHONY: all deps services tools modules overlays assemble-overlays images lab lab-args report bench test \
 	unit-tests checkpatch clean distclean
 
 all: tools
@@ -63,8 +63,14 @@ assemble-overlays:
 images: overlays
 	@$(MAKE) -s -C images L1_OVERLAY=$(OVERLAY)/l1 L2_OVERLAY=$(OVERLAY)/l2
 
+# Checked before the images are built: the report reads results/<RUN_ID>.
+lab-args:
+	@case " $(LAB_ARGS) " in *" --run-id"*|*" --results"*) \
+		echo "lab: name the run with RUN_ID=..., not with --run-id or --results in LAB_ARGS" >&2; \
+		exit 2;; esac
+
 # A failed run does not stop the others; the report covers those that finished.
-lab: images services
+lab: lab-args images services
 	@ok=""; failed=0; \
 	for i in $$(seq 1 $(RUNS)); do \
 		id=$(RUN_ID); [ "$(RUNS)" = 1 ] || id=$(RUN_ID)-$$i; \
@@ -72,7 +78,7 @@ lab: images services
 		else failed=$$((failed + 1)); fi; \
 	done; \
 	[ -n "$$ok" ] || { echo "lab: no run finished" >&2; exit 1; }; \
-	$(REPORT) $$ok; \
+	$(REPORT) $$ok || { echo "lab: the report failed; the runs' results are in$$ok" >&2; exit 1; }; \
 	[ $$failed -eq 0 ] || { echo "lab: $$failed of $(RUNS) runs failed" >&2; exit 1; }
 
 report: tools

@@ -360,6 +360,12 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 							       : "SVM exit codes");
 		snapshot_print_table(&snap, stdout);
 	}
+	/* Any running guest exits: 0 means the leaves are not there at all. */
+	if (r == 0 && snap.total_exits == 0) {
+		log_error("the probe in L2 read 0 exits from CPUID 0x4FFFFFFF: L1's KVM answers "
+			  "no exit statistics (is the patched kvm loaded with exit_stats=1?)");
+		r = -ENODATA;
+	}
 	snapshot_free(&snap);
 	return r;
 }
