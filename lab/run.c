@@ -253,6 +253,30 @@ static struct json_object *environment(const struct run_opts *o, const struct l1
 	return env;
 }
 
+/* Says on L0 what the check against kvm:kvm_exit found; oracle.json has the detail. */
+static void report_oracle(struct json_object *oracle)
+{
+	struct json_object *v;
+	int64_t compared = 0, mismatches = 0;
+
+	if (json_object_object_get_ex(oracle, "error", &v)) {
+		log_error("warning: the leaves were not checked against kvm:kvm_exit: %s",
+			  json_object_get_string(v));
+		return;
+	}
+	if (json_object_object_get_ex(oracle, "reasons_compared", &v))
+		compared = json_object_get_int64(v);
+	if (json_object_object_get_ex(oracle, "mismatches", &v))
+		mismatches = json_object_get_int64(v);
+	if (mismatches)
+		log_error("warning: the leaves disagree with kvm:kvm_exit on %lld of %lld reasons "
+			  "over the probe's interval (oracle.json)",
+			  (long long)mismatches, (long long)compared);
+	else
+		log_info("oracle: all %lld reasons equal to kvm:kvm_exit over the probe's interval",
+			 (long long)compared);
+}
+
 /* Reads L1's bundle; returns the last snapshot's text or NULL after saying why. */
 static int read_bundle(const struct run_paths *p, struct json_object **ret_bundle)
 {
@@ -324,6 +348,7 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 			r = write_json(p->partial, "oracle.json", oracle);
 			if (r < 0)
 				return r;
+			report_oracle(oracle);
 		}
 	}
 
