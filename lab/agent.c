@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #include "child.h"
 #include "cpio.h"
@@ -502,6 +503,33 @@ static int start_second_vm(pid_t *ret_pid)
 	return probe_vm_spawn(&vm, ret_pid);
 }
 
+/*
+ * Stops the second VM and records whether it was still running when L2
+ * ended, with the ends of its console and of QEMU's output: a second VM that
+ * stopped early is why an interval can hold none of its exits.
+ */
+static void stop_second_vm(struct json_object *l2, pid_t pid)
+{
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *console = file_tail(RUN_DIR "/second-vm.log", 20);
+	_cleanup_free_ char *qemu = file_tail(RUN_DIR "/second-vm-qemu.log", 20);
+	int status;
+	pid_t w = waitpid(pid, &status, WNOHANG);
+
+	json_object_object_add(o, "running_at_end", json_object_new_boolean(w == 0));
+	if (w == pid)
+		json_object_object_add(o, "exit_status",
+				       json_object_new_int(WIFEXITED(status) ? WEXITSTATUS(status)
+									: 128 + WTERMSIG(status)));
+	else
+		child_stop(pid);
+	add_str(o, "console_tail", console);
+	add_str(o, "qemu_log_tail", qemu);
+	json_object_object_add(l2, "second_vm", o);
+	if (w != 0)
+		log_error("L1: the second VM had stopped before L2 ended");
+}
+
 static int run_l2(struct agent *a, virConnectPtr conn)
 {
 	_cleanup_free_ char *xml = NULL;
@@ -556,7 +584,7 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	r = vm_run(conn, xml, &opts, &seconds);
 	net_sink_stop(&sink);
 	if (second_vm > 0)
-		child_stop(second_vm);
+		stop_second_vm(l2, second_vm);
 	json_object_object_add(l2, "net_bytes_received", json_object_new_int64((int64_t)sink.bytes));
 	if (r < 0 && r != -ETIMEDOUT && r != -EINTR) {
 		l2_ended(a, l2, 0, seconds);

@@ -201,7 +201,8 @@ static void second_vm_not_counted(void **state)
 {
 	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/oracle.json", run_dir);
 	_cleanup_free_ char *env_text = NULL, *env_path = xasprintf("%s/env.json", run_dir);
-	struct json_object *oracle, *env, *total, *l2, *v;
+	struct json_object *oracle, *env, *total, *l2, *v, *second;
+	_cleanup_free_ char *second_state = NULL;
 
 	(void)state;
 	assert_int_equal(read_file(env_path, &env_text, NULL), 0);
@@ -209,6 +210,9 @@ static void second_vm_not_counted(void **state)
 	assert_true(json_object_object_get_ex(env, "l2", &l2));
 	assert_true(json_object_object_get_ex(l2, "second_vm_started", &v));
 	assert_true(json_object_get_boolean(v));
+	/* What L1 saw of the second VM, for the message should it show nothing. */
+	second_state = xasprintf("%s", json_object_object_get_ex(l2, "second_vm", &second)
+					       ? json_object_to_json_string(second) : "(not recorded)");
 	json_object_put(env);
 	assert_int_equal(read_file(path, &text, NULL), 0);
 	oracle = json_tokener_parse(text);
@@ -217,7 +221,8 @@ static void second_vm_not_counted(void **state)
 	assert_true(json_object_get_int(v) > 0);
 	assert_true(json_object_object_get_ex(total, "other_vm_exits", &v));
 	if (json_object_get_int64(v) == 0)
-		fail_msg("the second VM made no exits during the interval: nothing was shown");
+		fail_msg("the second VM made no exits during the interval: nothing was shown; "
+			 "L1 saw it as %s", second_state);
 	assert_true(json_object_object_get_ex(total, "equal", &v));
 	assert_true(json_object_get_boolean(v));
 	json_object_put(oracle);
