@@ -515,18 +515,22 @@ static void stop_second_vm(struct json_object *l2, pid_t pid)
 	_cleanup_free_ char *qemu = file_tail(RUN_DIR "/second-vm-qemu.log", 20);
 	int status;
 	pid_t w = waitpid(pid, &status, WNOHANG);
+	int waitpid_errno = w < 0 ? errno : 0;
 
-	json_object_object_add(o, "running_at_end", json_object_new_boolean(w == 0));
+	/* Not knowing (waitpid failed) is recorded as such, not as "stopped". */
+	json_object_object_add(o, "running_at_end",
+			       w < 0 ? NULL : json_object_new_boolean(w == 0));
 	if (w == pid)
-		json_object_object_add(o, "exit_status",
-				       json_object_new_int(WIFEXITED(status) ? WEXITSTATUS(status)
-									: 128 + WTERMSIG(status)));
+		json_object_object_add(o, "exit_status", json_object_new_int(exit_code(status)));
 	else
 		child_stop(pid);
 	add_str(o, "console_tail", console);
 	add_str(o, "qemu_log_tail", qemu);
 	json_object_object_add(l2, "second_vm", o);
-	if (w != 0)
+	if (w < 0)
+		log_error("L1: cannot tell whether the second VM was still running: %s",
+			  strerror(waitpid_errno));
+	else if (w == pid)
 		log_error("L1: the second VM had stopped before L2 ended");
 }
 

@@ -102,7 +102,7 @@ int child_wait(pid_t pid, const struct child_wait_opts *o, double *ret_seconds)
 		if (ret_seconds)
 			*ret_seconds = now - start;
 		if (w == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			return exit_code(status);
 		if (w < 0 && errno != EINTR)
 			return -errno;
 		if (o->interrupted && o->interrupted()) {

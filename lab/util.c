@@ -185,6 +185,11 @@ char *file_tail(const char *path, unsigned max_lines)
 	return strdup(p);
 }
 
+int exit_code(int wait_status)
+{
+	return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
 int run_command(char *const argv[], const char *log_path)
 {
 	posix_spawn_file_actions_t actions;
@@ -206,9 +211,7 @@ int run_command(char *const argv[], const char *log_path)
 		if (errno != EINTR)
 			return -errno;
 	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return exit_code(status);
 }
 
 int capture_command(char *const argv[], char **ret_output)

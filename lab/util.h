@@ -68,6 +68,9 @@ bool file_exists(const char *path);
 /* The last max_lines lines of a file, or NULL when it cannot be read. */
 char *file_tail(const char *path, unsigned max_lines);
 
+/* A waitpid() status as a shell reports it: the exit status, or 128 + the signal. */
+int exit_code(int wait_status);
+
 /*
  * Runs argv (argv[0] looked up in PATH), stdout/stderr to log_path (appended)
  * or inherited when NULL. Returns the exit status (>= 0) or a negative errno.

@@ -79,6 +79,19 @@ static void child_exit_status(void **state)
 	assert_string_equal(text, "hello\n");
 }
 
+/* Killed by a signal: 128 + the signal, as a shell says, from both waiters. */
+static void child_killed_by_signal(void **state)
+{
+	char *argv[] = { "sh", "-c", "kill -TERM $$", NULL };
+	struct child_wait_opts o = { .label = "t", .timeout_s = 30 };
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(child_spawn(argv, NULL, &pid), 0);
+	assert_int_equal(child_wait(pid, &o, NULL), 128 + SIGTERM);
+	assert_int_equal(run_command(argv, NULL), 128 + SIGTERM);
+}
+
 static void child_not_found(void **state)
 {
 	char *argv[] = { "exitlab-no-such-program", NULL };
@@ -146,6 +159,7 @@ int main(void)
 		cmocka_unit_test(cpio_round_trip),
 		cmocka_unit_test(cpio_missing_source),
 		cmocka_unit_test(child_exit_status),
+		cmocka_unit_test(child_killed_by_signal),
 		cmocka_unit_test(child_not_found),
 		cmocka_unit_test(child_timeout_kills_group),
 		cmocka_unit_test(child_interrupted),
