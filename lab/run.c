@@ -10,6 +10,7 @@
 #include "agent.h"
 #include "bochs.h"
 #include "domxml.h"
+#include "l1_fault.h"
 #include "results.h"
 #include "seed.h"
 #include "util.h"
@@ -488,6 +489,26 @@ read:
 	return -EAGAIN;
 }
 
+/* Names what L1's kernel reported in a failed attempt, in the log and in env.json. */
+static void note_l1_fault(const char *console_path, struct json_object *failure)
+{
+	_cleanup_free_ char *console = NULL;
+	struct l1_fault_report f;
+
+	if (read_file(console_path, &console, NULL) < 0)
+		return;
+	l1_fault_scan(console, &f);
+	if (f.kind == L1_FAULT_NONE)
+		return;
+	log_error("L1's kernel: %s", f.line);
+	log_error("%s%s", l1_fault_explanation(f.kind),
+		  f.after_vmrun ? "; here the interrupted instruction was the one after VMRUN" : "");
+	json_object_object_add(failure, "l1_fault", json_object_new_string(l1_fault_name(f.kind)));
+	json_object_object_add(failure, "l1_fault_line", json_object_new_string(f.line));
+	if (f.kind == L1_FAULT_GUEST_GS)
+		json_object_object_add(failure, "after_vmrun", json_object_new_boolean(f.after_vmrun));
+}
+
 static void report_failure(const struct run_paths *p, struct json_object *bundle)
 {
 	_cleanup_free_ char *tail = file_tail(p->console, 25);
@@ -600,9 +621,10 @@ int run_lab(const struct run_opts *o)
 			_cleanup_free_ char *kept = xasprintf("%s/l1-console.attempt%u.log", p.partial, n);
 			struct json_object *f = json_object_new_object();
 
-			rename(p.console, kept);
 			json_object_object_add(f, "attempt", json_object_new_int((int)n));
 			json_object_object_add(f, "error", json_object_new_string(why));
+			note_l1_fault(p.console, f);
+			rename(p.console, kept);
 			json_object_object_add(f, "console", json_object_new_string(kept));
 			json_object_array_add(failures, f);
 		}

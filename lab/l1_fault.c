@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "l1_fault.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* Per kernel line, the first signature it contains decides; most specific first. */
+static const struct {
+	enum l1_fault kind;
+	const char *needle;
+} signatures[] = {
+	{ L1_FAULT_GUEST_GS, "stack guard page was hit" },
+	{ L1_FAULT_SOFT_LOCKUP, "BUG: soft lockup" },
+	{ L1_FAULT_RCU_STALL, "detected stalls on CPUs" },
+	{ L1_FAULT_OTHER, "Kernel panic" },
+	{ L1_FAULT_OTHER, "BUG: " },
+	{ L1_FAULT_OTHER, "Oops: " },
+	{ L1_FAULT_OTHER, "general protection fault" },
+};
+
+/*
+ * The text after the kernel's "[ 1234.567890] " prefix, or NULL for any other
+ * line (the agent's own "[  12.3s] ..." lines, the initramfs' output).
+ */
+static const char *kernel_text(const char *line, const char *end)
+{
+	const char *p = line;
+	int decimals = 0;
+
+	if (p >= end || *p++ != '[')
+		return NULL;
+	while (p < end && *p == ' ')
+		p++;
+	if (p >= end || !isdigit((unsigned char)*p))
+		return NULL;
+	while (p < end && isdigit((unsigned char)*p))
+		p++;
+	if (p >= end || *p++ != '.')
+		return NULL;
+	while (p < end && isdigit((unsigned char)*p)) {
+		p++;
+		decimals++;
+	}
+	if (decimals != 6 || p >= end || *p++ != ']')
+		return NULL;
+	return p < end && *p == ' ' ? p + 1 : p;
+}
+
+static bool contains(const char *text, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; text + n <= end; text++)
+		if (memcmp(text, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* The guard page alone is any stack overflow; the loop must be in the entry code. */
+static enum l1_fault refine(enum l1_fault kind, const char *rest, struct l1_fault_report *ret)
+{
+	const char *end = rest + strlen(rest);
+
+	if (kind != L1_FAULT_GUEST_GS)
+		return kind;
+	if (!contains(rest, end, "error_entry") && !contains(rest, end, "asm_exc_page_fault"))
+		return L1_FAULT_OTHER;
+	ret->after_vmrun = contains(rest, end, "RIP: 0010:__svm_vcpu_run+");
+	return kind;
+}
+
+void l1_fault_scan(const char *console, struct l1_fault_report *ret)
+{
+	const char *line = console;
+
+	memset(ret, 0, sizeof(*ret));
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *text;
+		size_t i;
+
+		if (!end)
+			end = line + strlen(line);
+		text = kernel_text(line, end);
+		for (i = 0; text && i < sizeof(signatures) / sizeof(signatures[0]); i++) {
+			size_t len = (size_t)(end - text);
+
+			if (!contains(text, end, signatures[i].needle))
+				continue;
+			/* A serial console ends its lines with CR LF. */
+			while (len > 0 && (text[len - 1] == '\r' || text[len - 1] == ' '))
+				len--;
+			if (len >= sizeof(ret->line))
+				len = sizeof(ret->line) - 1;
+			memcpy(ret->line, text, len);
+			ret->line[len] = '\0';
+			ret->kind = refine(signatures[i].kind, end, ret);
+			return;
+		}
+		line = *end ? end + 1 : NULL;
+	}
+}
+
+const char *l1_fault_name(enum l1_fault kind)
+{
+	switch (kind) {
+	case L1_FAULT_NONE:
+		return "none";
+	case L1_FAULT_GUEST_GS:
+		return "guest-gs-recursion";
+	case L1_FAULT_SOFT_LOCKUP:
+		return "soft-lockup";
+	case L1_FAULT_RCU_STALL:
+		return "rcu-stall";
+	default:
+		return "other";
+	}
+}
+
+const char *l1_fault_explanation(enum l1_fault kind)
+{
+	switch (kind) {
+	case L1_FAULT_NONE:
+		return "L1's kernel reported no fault";
+	case L1_FAULT_GUEST_GS:
+		return "L1 took an interrupt while a guest's GS base was loaded and its entry "
+		       "code faulted until the stack ran out: the known fault of nested SVM "
+		       "under TCG (README, \"L1 panics\"); hardware holds interrupts off there";
+	case L1_FAULT_SOFT_LOCKUP:
+		return "a CPU of L1 stopped answering (soft lockup), as nested SVM under TCG "
+		       "does now and then (README, \"L1 panics\")";
+	case L1_FAULT_RCU_STALL:
+		return "L1's RCU stalled: a CPU of L1 stopped answering";
+	default:
+		return "L1's kernel reported a fault of a kind not seen before: read its console";
+	}
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Naming L1's faults from its console: excerpts of real consoles, and edge cases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../lab/l1_fault.h"
+#include "../../lab/util.h"
+
+static struct l1_fault_report scan_file(const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", EXITLAB_L1_CONSOLE_DATA, name);
+	_cleanup_free_ char *text = NULL;
+	struct l1_fault_report r;
+
+	assert_int_equal(read_file(path, &text, NULL), 0);
+	l1_fault_scan(text, &r);
+	return r;
+}
+
+/* The oops whose whole stack was printed: an IPI taken right after VMRUN. */
+static void guest_gs_after_vmrun(void **state)
+{
+	struct l1_fault_report r = scan_file("guest-gs-after-vmrun.log");
+
+	(void)state;
+	assert_int_equal(r.kind, L1_FAULT_GUEST_GS);
+	assert_true(r.after_vmrun);
+	assert_string_equal(l1_fault_name(r.kind), "guest-gs-recursion");
+	assert_non_null(strstr(r.line, "BUG: TASK stack guard page was hit at"));
+	/* The timestamp is cut. */
+	assert_int_equal(r.line[0], 'B');
+}
+
+/* The same loop, where the panic came before the call trace. */
+static void guest_gs_without_trace(void **state)
+{
+	struct l1_fault_report r = scan_file("guest-gs.log");
+
+	(void)state;
+	assert_int_equal(r.kind, L1_FAULT_GUEST_GS);
+	assert_false(r.after_vmrun);
+}
+
+static void soft_lockup(void **state)
+{
+	struct l1_fault_report r = scan_file("soft-lockup.log");
+
+	(void)state;
+	assert_int_equal(r.kind, L1_FAULT_SOFT_LOCKUP);
+	assert_string_equal(r.line, "watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [worker:260]");
+}
+
+/* The agent's lines, L2's console relayed in them included, are not L1's kernel. */
+static void relayed_lines_are_not_l1(void **state)
+{
+	struct l1_fault_report r = scan_file("l2-stall-relayed.log");
+	const char *relayed =
+		"[  189.6s] L2: running for 187 s; console: [   82.046102] rcu: INFO: "
+		"rcu_preempt detected stalls on CPUs/tasks:\n"
+		"[  190.0s] L2: running for 188 s; console: [   83.000001] Kernel panic - "
+		"not syncing: Attempted to kill init!\n";
+
+	(void)state;
+	assert_int_equal(r.kind, L1_FAULT_NONE);
+	assert_string_equal(r.line, "");
+	l1_fault_scan(relayed, &r);
+	assert_int_equal(r.kind, L1_FAULT_NONE);
+}
+
+/* A stack overflow elsewhere is not the known fault, and a plain panic is "other". */
+static void other_faults(void **state)
+{
+	const char *overflow =
+		"[  100.000001] BUG: TASK stack guard page was hit at 00000000deadbeef\n"
+		"[  100.000001] RIP: 0010:deep_recursion+0x10/0x40\n";
+	const char *rcu =
+		"[  300.123456] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n";
+	const char *panic =
+		"[    1.234567] Kernel panic - not syncing: VFS: Unable to mount root fs\n";
+	struct l1_fault_report r;
+
+	(void)state;
+	l1_fault_scan(overflow, &r);
+	assert_int_equal(r.kind, L1_FAULT_OTHER);
+	l1_fault_scan(rcu, &r);
+	assert_int_equal(r.kind, L1_FAULT_RCU_STALL);
+	l1_fault_scan(panic, &r);
+	assert_int_equal(r.kind, L1_FAULT_OTHER);
+	assert_string_equal(r.line, "Kernel panic - not syncing: VFS: Unable to mount root fs");
+}
+
+/* Empty, unterminated, over-long and malformed-timestamp input. */
+static void edge_cases(void **state)
+{
+	struct l1_fault_report r;
+	char *long_line = malloc(1000);
+	size_t prefix = strlen("[    2.000000] Kernel panic - ");
+
+	(void)state;
+	l1_fault_scan("", &r);
+	assert_int_equal(r.kind, L1_FAULT_NONE);
+	l1_fault_scan("[    2.00000] Kernel panic - five decimals is not the kernel's\n", &r);
+	assert_int_equal(r.kind, L1_FAULT_NONE);
+	l1_fault_scan("[    2.000000]Kernel panic - no space, no newline", &r);
+	assert_int_equal(r.kind, L1_FAULT_OTHER);
+	assert_string_equal(r.line, "Kernel panic - no space, no newline");
+
+	assert_non_null(long_line);
+	memcpy(long_line, "[    2.000000] Kernel panic - ", prefix);
+	memset(long_line + prefix, 'x', 999 - prefix);
+	long_line[999] = '\0';
+	l1_fault_scan(long_line, &r);
+	assert_int_equal(r.kind, L1_FAULT_OTHER);
+	assert_int_equal(strlen(r.line), sizeof(r.line) - 1);
+	free(long_line);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(guest_gs_after_vmrun),
+		cmocka_unit_test(guest_gs_without_trace),
+		cmocka_unit_test(soft_lockup),
+		cmocka_unit_test(relayed_lines_are_not_l1),
+		cmocka_unit_test(other_faults),
+		cmocka_unit_test(edge_cases),
+	};
+
+	return cmocka_run_group_tests_name("l1_fault", tests, NULL, NULL);
+}
