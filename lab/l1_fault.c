@@ -12,6 +12,7 @@ static const struct {
 	{ L1_FAULT_GUEST_GS, "stack guard page was hit" },
 	{ L1_FAULT_SOFT_LOCKUP, "BUG: soft lockup" },
 	{ L1_FAULT_RCU_STALL, "detected stalls on CPUs" },
+	{ L1_FAULT_HANG, "NMI received for unknown reason" },
 	{ L1_FAULT_OTHER, "Kernel panic" },
 	{ L1_FAULT_OTHER, "BUG: " },
 	{ L1_FAULT_OTHER, "Oops: " },
@@ -46,14 +47,51 @@ static const char *kernel_text(const char *line, const char *end)
 	return p < end && *p == ' ' ? p + 1 : p;
 }
 
-static bool contains(const char *text, const char *end, const char *needle)
+static const char *find(const char *text, const char *end, const char *needle)
 {
 	size_t n = strlen(needle);
 
 	for (; text + n <= end; text++)
 		if (memcmp(text, needle, n) == 0)
-			return true;
-	return false;
+			return text;
+	return NULL;
+}
+
+static bool contains(const char *text, const char *end, const char *needle)
+{
+	return find(text, end, needle) != NULL;
+}
+
+/* Copies text..end into buf, without the serial console's CR and trailing blanks. */
+static void copy_line(char *buf, size_t size, const char *text, const char *end)
+{
+	size_t len = (size_t)(end - text);
+
+	while (len > 0 && (text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+}
+
+/* The first kernel line after rest that starts with "RIP: ". */
+static void find_where(const char *rest, struct l1_fault_report *ret)
+{
+	const char *line = rest;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *text;
+
+		if (!end)
+			end = line + strlen(line);
+		text = kernel_text(line, end);
+		if (text && end - text > 5 && memcmp(text, "RIP: ", 5) == 0) {
+			copy_line(ret->where, sizeof(ret->where), text, end);
+			return;
+		}
+		line = *end ? end + 1 : NULL;
+	}
 }
 
 /* The guard page alone is any stack overflow; the loop must be in the entry code. */
@@ -82,18 +120,11 @@ void l1_fault_scan(const char *console, struct l1_fault_report *ret)
 			end = line + strlen(line);
 		text = kernel_text(line, end);
 		for (i = 0; text && i < sizeof(signatures) / sizeof(signatures[0]); i++) {
-			size_t len = (size_t)(end - text);
-
 			if (!contains(text, end, signatures[i].needle))
 				continue;
-			/* A serial console ends its lines with CR LF. */
-			while (len > 0 && (text[len - 1] == '\r' || text[len - 1] == ' '))
-				len--;
-			if (len >= sizeof(ret->line))
-				len = sizeof(ret->line) - 1;
-			memcpy(ret->line, text, len);
-			ret->line[len] = '\0';
+			copy_line(ret->line, sizeof(ret->line), text, end);
 			ret->kind = refine(signatures[i].kind, end, ret);
+			find_where(end, ret);
 			return;
 		}
 		line = *end ? end + 1 : NULL;
@@ -111,6 +142,8 @@ const char *l1_fault_name(enum l1_fault kind)
 		return "soft-lockup";
 	case L1_FAULT_RCU_STALL:
 		return "rcu-stall";
+	case L1_FAULT_HANG:
+		return "hang";
 	default:
 		return "other";
 	}
@@ -130,6 +163,9 @@ const char *l1_fault_explanation(enum l1_fault kind)
 		       "does now and then (README, \"L1 panics\")";
 	case L1_FAULT_RCU_STALL:
 		return "L1's RCU stalled: a CPU of L1 stopped answering";
+	case L1_FAULT_HANG:
+		return "L1 hung without a word; the NMI sent to it made its kernel print where "
+		       "each CPU was (the NMI backtraces in its console)";
 	default:
 		return "L1's kernel reported a fault of a kind not seen before: read its console";
 	}

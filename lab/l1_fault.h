@@ -19,6 +19,8 @@ enum l1_fault {
 	L1_FAULT_GUEST_GS,
 	L1_FAULT_SOFT_LOCKUP,
 	L1_FAULT_RCU_STALL,
+	/* Silent until the NMI sent at the timeout made it report (vm.h). */
+	L1_FAULT_HANG,
 	/* Any other oops, BUG or panic. */
 	L1_FAULT_OTHER,
 };
@@ -27,6 +29,8 @@ struct l1_fault_report {
 	enum l1_fault kind;
 	/* The kernel's line that showed it, without its timestamp. */
 	char line[200];
+	/* The first "RIP: ..." line the kernel printed after it: where a CPU was. */
+	char where[120];
 	/* L1_FAULT_GUEST_GS: the interrupted code was the instruction after VMRUN. */
 	bool after_vmrun;
 };

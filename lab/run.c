@@ -141,13 +141,24 @@ static int prepare_disks(const struct run_opts *o, struct run_paths *p)
 	return 0;
 }
 
+/*
+ * L1's console silent this long means L1 hangs: its agent prints L2's
+ * progress every 20 s and its own at least once a minute.
+ */
+#define L1_SILENCE_S 300
+
+/*
+ * unknown_nmi_panic, panic_print=0x40: an NMI sent to a hung L1 panics it,
+ * and a panic prints every CPU's backtrace, so a hang says where it was.
+ */
 static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 		  const struct run_paths *p, char **ret_xml)
 {
 	_cleanup_free_ char *name = xasprintf("exitlab-l1-%s", o->l2.run_id);
 	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
 	_cleanup_free_ char *cmdline = xasprintf(
-		"root=/dev/vda rw console=ttyS0 panic=-1 init=/usr/local/sbin/exitlab-l1-init %s",
+		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
+		"init=/usr/local/sbin/exitlab-l1-init %s",
 		params);
 	struct dom_config cfg = {
 		.name = name,
@@ -443,6 +454,9 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		.timeout_s = o->l1_timeout_s,
 		.console_log = p->console,
 		.progress_s = 20,
+		/* The agent reports at least every minute, L2's progress every 20 s. */
+		.silence_s = L1_SILENCE_S,
+		.nmi_grace_s = 60,
 	};
 	int r;
 
@@ -475,6 +489,11 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		snprintf(why, whylen, "L1 did not finish within %u s; destroyed it", o->l1_timeout_s);
 		return -EAGAIN;
 	}
+	if (r == -ETIME) {
+		snprintf(why, whylen, "L1 hung: its console was silent for %u s; destroyed it",
+			 L1_SILENCE_S);
+		return -EAGAIN;
+	}
 	if (r < 0) {
 		snprintf(why, whylen, "L1 did not start: %s", vm_last_error());
 		return r;
@@ -500,11 +519,13 @@ static void note_l1_fault(const char *console_path, struct json_object *failure)
 	l1_fault_scan(console, &f);
 	if (f.kind == L1_FAULT_NONE)
 		return;
-	log_error("L1's kernel: %s", f.line);
+	log_error("L1's kernel: %s%s%s", f.line, f.where[0] ? "; " : "", f.where);
 	log_error("%s%s", l1_fault_explanation(f.kind),
 		  f.after_vmrun ? "; here the interrupted instruction was the one after VMRUN" : "");
 	json_object_object_add(failure, "l1_fault", json_object_new_string(l1_fault_name(f.kind)));
 	json_object_object_add(failure, "l1_fault_line", json_object_new_string(f.line));
+	if (f.where[0])
+		json_object_object_add(failure, "l1_fault_where", json_object_new_string(f.where));
 	if (f.kind == L1_FAULT_GUEST_GS)
 		json_object_object_add(failure, "after_vmrun", json_object_new_boolean(f.after_vmrun));
 }

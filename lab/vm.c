@@ -9,6 +9,7 @@
 #include <libvirt/virterror.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "util.h"
@@ -117,11 +118,42 @@ static void last_console_line(const char *console_log, char *buf, size_t len)
 	}
 }
 
+static long long file_size(const char *path)
+{
+	struct stat sb;
+
+	return path && stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/*
+ * A guest that timed out or fell silent: an NMI first, so that its kernel
+ * says where its CPUs were, then it is destroyed by the caller.
+ */
+static void send_nmi_and_wait(virDomainPtr dom, const struct vm_run_opts *o,
+			      struct wait_state *st)
+{
+	double until = now_s() + o->nmi_grace_s;
+
+	if (virDomainInjectNMI(dom, 0) < 0) {
+		log_error("%s: cannot send it an NMI: %s", o->label, vm_last_error());
+		return;
+	}
+	log_info("%s: sent it an NMI; giving its kernel %u s to print where its CPUs are",
+		 o->label, o->nmi_grace_s);
+	while (!st->stopped && now_s() < until && !vm_interrupted()) {
+		if (virEventRunDefaultImpl() < 0)
+			break;
+		if (virDomainIsActive(dom) == 0)
+			st->stopped = true;
+	}
+}
+
 int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds)
 {
 	struct wait_state st = { 0 };
 	virDomainPtr dom;
-	double started, next_progress;
+	double started, next_progress, console_grew;
+	long long console_size = -1;
 	bool ticked = false;
 	int cb, timer, r = 0;
 
@@ -145,6 +177,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 	}
 	snprintf(st.name, sizeof(st.name), "%s", virDomainGetName(dom));
 	next_progress = started + o->progress_s;
+	console_grew = started;
 
 	while (!st.stopped) {
 		double t = now_s();
@@ -156,6 +189,19 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 		if (t - started > o->timeout_s) {
 			r = -ETIMEDOUT;
 			break;
+		}
+		if (o->silence_s && o->console_log) {
+			long long size = file_size(o->console_log);
+
+			if (size != console_size) {
+				console_size = size;
+				console_grew = t;
+			} else if (t - console_grew > o->silence_s) {
+				log_error("%s: its console has been silent for %u s: it hangs",
+					  o->label, o->silence_s);
+				r = -ETIME;
+				break;
+			}
 		}
 		if (o->progress_s && t >= next_progress) {
 			char line[160];
@@ -178,6 +224,8 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 				st.stopped = true;
 		}
 	}
+	if ((r == -ETIMEDOUT || r == -ETIME) && o->nmi_grace_s)
+		send_nmi_and_wait(dom, o, &st);
 	if (r < 0)
 		virDomainDestroy(dom);
 	virDomainFree(dom);

@@ -19,6 +19,17 @@ struct vm_run_opts {
 	unsigned timeout_s;      /* destroyed after this long */
 	const char *console_log; /* its last lines go into errors and progress */
 	unsigned progress_s;     /* a progress line this often; 0: never */
+	/*
+	 * A console that has not grown for this long means a hung guest, as
+	 * when its own progress lines come more often (0: never checked).
+	 */
+	unsigned silence_s;
+	/*
+	 * Before destroying a guest that timed out or fell silent, send it an
+	 * NMI and give its kernel this long to print where its CPUs are
+	 * (with unknown_nmi_panic and panic_print=0x40 on its command line).
+	 */
+	unsigned nmi_grace_s;
 	/* Set to CLOCK_REALTIME when libvirt has the domain running (NULL: not wanted). */
 	double *ret_running_realtime;
 };
@@ -26,8 +37,9 @@ struct vm_run_opts {
 /*
  * Starts xml as a transient domain that dies with this connection
  * (VIR_DOMAIN_START_AUTODESTROY) and waits until it stops by itself.
- * Returns 0 when it stopped on its own, -ETIMEDOUT, -EINTR, or another
- * negative errno when it could not start; ret_seconds is its run time.
+ * Returns 0 when it stopped on its own, -ETIMEDOUT, -ETIME when its console
+ * fell silent (silence_s), -EINTR, or another negative errno when it could
+ * not start; ret_seconds is its run time.
  */
 int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds);
 

@@ -34,6 +34,7 @@ static void guest_gs_after_vmrun(void **state)
 	assert_non_null(strstr(r.line, "BUG: TASK stack guard page was hit at"));
 	/* The timestamp is cut. */
 	assert_int_equal(r.line[0], 'B');
+	assert_string_equal(r.where, "RIP: 0010:error_entry+0x1e/0x130");
 }
 
 /* The same loop, where the panic came before the call trace. */
@@ -53,6 +54,31 @@ static void soft_lockup(void **state)
 	(void)state;
 	assert_int_equal(r.kind, L1_FAULT_SOFT_LOCKUP);
 	assert_string_equal(r.line, "watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [worker:260]");
+	assert_string_equal(r.where, "RIP: 0010:smp_call_function_many_cond+0xf1/0x330");
+}
+
+/*
+ * A hang made to speak by the NMI sent at the timeout (unknown_nmi_panic):
+ * lines as the kernel prints them, with the first CPU's interrupted RIP.
+ */
+static void hang_after_nmi(void **state)
+{
+	const char *console =
+		"[  211.3s] L2: running for 208 s; console: exitlab-phases: I/O\n"
+		"[  532.101010] Uhhuh. NMI received for unknown reason 30 on CPU 0.\r\n"
+		"[  532.101010] Kernel panic - not syncing: NMI: Not continuing\r\n"
+		"[  532.101010] CPU: 0 PID: 0 Comm: swapper/0 Tainted: G           OE\r\n"
+		"[  532.101010]  </NMI>\r\n"
+		"[  532.101010]  <IRQ>\r\n"
+		"[  532.101010] RIP: 0010:native_queued_spin_lock_slowpath+0x30/0x2a0\r\n";
+	struct l1_fault_report r;
+
+	(void)state;
+	l1_fault_scan(console, &r);
+	assert_int_equal(r.kind, L1_FAULT_HANG);
+	assert_string_equal(l1_fault_name(r.kind), "hang");
+	assert_string_equal(r.line, "Uhhuh. NMI received for unknown reason 30 on CPU 0.");
+	assert_string_equal(r.where, "RIP: 0010:native_queued_spin_lock_slowpath+0x30/0x2a0");
 }
 
 /* The agent's lines, L2's console relayed in them included, are not L1's kernel. */
@@ -92,6 +118,8 @@ static void other_faults(void **state)
 	l1_fault_scan(panic, &r);
 	assert_int_equal(r.kind, L1_FAULT_OTHER);
 	assert_string_equal(r.line, "Kernel panic - not syncing: VFS: Unable to mount root fs");
+	/* Nothing said where a CPU was. */
+	assert_string_equal(r.where, "");
 }
 
 /* Empty, unterminated, over-long and malformed-timestamp input. */
@@ -126,6 +154,7 @@ int main(void)
 		cmocka_unit_test(guest_gs_after_vmrun),
 		cmocka_unit_test(guest_gs_without_trace),
 		cmocka_unit_test(soft_lockup),
+		cmocka_unit_test(hang_after_nmi),
 		cmocka_unit_test(relayed_lines_are_not_l1),
 		cmocka_unit_test(other_faults),
 		cmocka_unit_test(edge_cases),
