@@ -47,19 +47,14 @@ static const char *kernel_text(const char *line, const char *end)
 	return p < end && *p == ' ' ? p + 1 : p;
 }
 
-static const char *find(const char *text, const char *end, const char *needle)
+static bool contains(const char *text, const char *end, const char *needle)
 {
 	size_t n = strlen(needle);
 
 	for (; text + n <= end; text++)
 		if (memcmp(text, needle, n) == 0)
-			return text;
-	return NULL;
-}
-
-static bool contains(const char *text, const char *end, const char *needle)
-{
-	return find(text, end, needle) != NULL;
+			return true;
+	return false;
 }
 
 /* Copies text..end into buf, without the serial console's CR and trailing blanks. */
@@ -75,22 +70,38 @@ static void copy_line(char *buf, size_t size, const char *text, const char *end)
 	buf[len] = '\0';
 }
 
+/*
+ * Steps *cursor over one line of the console. Returns the line's kernel text
+ * (NULL for a line that is not the kernel's) with its end in *ret_end, or
+ * NULL with *cursor NULL at the end of the console.
+ */
+static const char *next_line(const char **cursor, const char **ret_end)
+{
+	const char *line = *cursor, *end;
+
+	if (!line || !*line) {
+		*cursor = NULL;
+		return NULL;
+	}
+	end = strchr(line, '\n');
+	if (!end)
+		end = line + strlen(line);
+	*cursor = *end ? end + 1 : NULL;
+	*ret_end = end;
+	return kernel_text(line, end);
+}
+
 /* The first kernel line after rest that starts with "RIP: ". */
 static void find_where(const char *rest, struct l1_fault_report *ret)
 {
-	const char *line = rest;
+	const char *cursor = rest, *text, *end;
 
-	while (line && *line) {
-		const char *end = strchr(line, '\n'), *text;
-
-		if (!end)
-			end = line + strlen(line);
-		text = kernel_text(line, end);
+	while (cursor) {
+		text = next_line(&cursor, &end);
 		if (text && end - text > 5 && memcmp(text, "RIP: ", 5) == 0) {
 			copy_line(ret->where, sizeof(ret->where), text, end);
 			return;
 		}
-		line = *end ? end + 1 : NULL;
 	}
 }
 
@@ -109,16 +120,12 @@ static enum l1_fault refine(enum l1_fault kind, const char *rest, struct l1_faul
 
 void l1_fault_scan(const char *console, struct l1_fault_report *ret)
 {
-	const char *line = console;
+	const char *cursor = console, *text, *end;
+	size_t i;
 
 	memset(ret, 0, sizeof(*ret));
-	while (line && *line) {
-		const char *end = strchr(line, '\n'), *text;
-		size_t i;
-
-		if (!end)
-			end = line + strlen(line);
-		text = kernel_text(line, end);
+	while (cursor) {
+		text = next_line(&cursor, &end);
 		for (i = 0; text && i < sizeof(signatures) / sizeof(signatures[0]); i++) {
 			if (!contains(text, end, signatures[i].needle))
 				continue;
@@ -127,7 +134,6 @@ void l1_fault_scan(const char *console, struct l1_fault_report *ret)
 			find_where(end, ret);
 			return;
 		}
-		line = *end ? end + 1 : NULL;
 	}
 }
 
