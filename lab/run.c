@@ -669,6 +669,9 @@ int run_lab(const struct run_opts *o)
 	}
 	if (r == 0)
 		report_failure(&p, bundle);
+	/* What env.json would have listed, kept for a run that never succeeded. */
+	if (json_object_array_length(failures) > 0)
+		write_json(p.partial, "failed_attempts.json", failures);
 	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
 out:
 	if (p.work && status == 0) {
