@@ -137,6 +137,33 @@ void l1_fault_scan(const char *console, struct l1_fault_report *ret)
 	}
 }
 
+unsigned l1_fault_longest_lockup(const char *console)
+{
+	static const char needle[] = "stuck for ";
+	const char *cursor = console, *text, *end;
+	unsigned longest = 0;
+
+	while (cursor) {
+		const char *p;
+
+		text = next_line(&cursor, &end);
+		if (!text || !contains(text, end, "BUG: soft lockup"))
+			continue;
+		for (p = text; p + sizeof(needle) - 1 < end; p++) {
+			unsigned seconds = 0;
+
+			if (memcmp(p, needle, sizeof(needle) - 1) != 0)
+				continue;
+			for (p += sizeof(needle) - 1; p < end && isdigit((unsigned char)*p); p++)
+				seconds = seconds < 100000 ? seconds * 10 + (unsigned)(*p - '0') : seconds;
+			if (seconds > longest)
+				longest = seconds;
+			break;
+		}
+	}
+	return longest;
+}
+
 const char *l1_fault_name(enum l1_fault kind)
 {
 	switch (kind) {

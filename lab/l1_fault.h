@@ -42,6 +42,12 @@ struct l1_fault_report {
  */
 void l1_fault_scan(const char *console, struct l1_fault_report *ret);
 
+/*
+ * The longest time, in seconds, that L1's kernel reported a CPU stuck in a
+ * soft lockup ("stuck for 52s!"); 0 without one.
+ */
+unsigned l1_fault_longest_lockup(const char *console);
+
 /* A stable name for results ("guest-gs-recursion", ...). */
 const char *l1_fault_name(enum l1_fault kind);
 

@@ -148,6 +148,20 @@ static int prepare_disks(const struct run_opts *o, struct run_paths *p)
 #define L1_SILENCE_S 300
 
 /*
+ * A CPU of L1 stuck this long never came back in any boot seen here; L2
+ * cannot finish, and the L1 timeout is 20 minutes away.
+ */
+#define L1_LOCKUP_GIVE_UP_S 120
+
+static bool l1_cannot_finish(const char *console_log)
+{
+	_cleanup_free_ char *console = NULL;
+
+	return read_file(console_log, &console, NULL) == 0 &&
+	       l1_fault_longest_lockup(console) >= L1_LOCKUP_GIVE_UP_S;
+}
+
+/*
  * unknown_nmi_panic, panic_print=0x40: an NMI sent to a hung L1 panics it,
  * and a panic prints every CPU's backtrace, so a hang says where it was.
  */
@@ -457,6 +471,7 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		/* The agent reports at least every minute, L2's progress every 20 s. */
 		.silence_s = L1_SILENCE_S,
 		.nmi_grace_s = 60,
+		.cannot_finish = l1_cannot_finish,
 	};
 	int r;
 
@@ -487,6 +502,11 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 	}
 	if (r == -ETIMEDOUT) {
 		snprintf(why, whylen, "L1 did not finish within %u s; destroyed it", o->l1_timeout_s);
+		return -EAGAIN;
+	}
+	if (r == -ENOTRECOVERABLE) {
+		snprintf(why, whylen, "a CPU of L1 has been stuck for %u s or more (soft lockup); "
+			 "destroyed it", L1_LOCKUP_GIVE_UP_S);
 		return -EAGAIN;
 	}
 	if (r == -ETIME) {

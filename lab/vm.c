@@ -152,7 +152,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 {
 	struct wait_state st = { 0 };
 	virDomainPtr dom;
-	double started, next_progress, console_grew;
+	double started, next_progress, console_grew, next_finish_check;
 	long long console_size = -1;
 	bool ticked = false;
 	int cb, timer, r = 0;
@@ -178,6 +178,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 	snprintf(st.name, sizeof(st.name), "%s", virDomainGetName(dom));
 	next_progress = started + o->progress_s;
 	console_grew = started;
+	next_finish_check = started + 10;
 
 	while (!st.stopped) {
 		double t = now_s();
@@ -200,6 +201,13 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 				log_error("%s: its console has been silent for %u s: it hangs",
 					  o->label, o->silence_s);
 				r = -ETIME;
+				break;
+			}
+		}
+		if (o->cannot_finish && o->console_log && t >= next_finish_check) {
+			next_finish_check = t + 10;
+			if (o->cannot_finish(o->console_log)) {
+				r = -ENOTRECOVERABLE;
 				break;
 			}
 		}

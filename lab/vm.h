@@ -30,6 +30,12 @@ struct vm_run_opts {
 	 * (with unknown_nmi_panic and panic_print=0x40 on its command line).
 	 */
 	unsigned nmi_grace_s;
+	/*
+	 * Asked every 10 s with console_log: true when the guest's console shows
+	 * it can no longer finish, and waiting for the timeout is only lost time
+	 * (NULL: never asked).
+	 */
+	bool (*cannot_finish)(const char *console_log);
 	/* Set to CLOCK_REALTIME when libvirt has the domain running (NULL: not wanted). */
 	double *ret_running_realtime;
 };
@@ -38,8 +44,9 @@ struct vm_run_opts {
  * Starts xml as a transient domain that dies with this connection
  * (VIR_DOMAIN_START_AUTODESTROY) and waits until it stops by itself.
  * Returns 0 when it stopped on its own, -ETIMEDOUT, -ETIME when its console
- * fell silent (silence_s), -EINTR, or another negative errno when it could
- * not start; ret_seconds is its run time.
+ * fell silent (silence_s), -ENOTRECOVERABLE when cannot_finish said so,
+ * -EINTR, or another negative errno when it could not start; ret_seconds is
+ * its run time.
  */
 int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds);
 

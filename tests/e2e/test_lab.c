@@ -43,10 +43,11 @@ static int run_lab_once(void **state)
 		 */
 		"--l2-vcpus", "2", "--second-vm",
 		/*
-		 * L1 under TCG panics in 60-70% of boots with this load and the
-		 * feature on (README: the L1 panics, cause not found); a panicked
-		 * boot costs ~3.5 min. Five attempts all fail in ~1 run of 10; eight
-		 * in ~1 of 30, within CI's 90 minutes.
+		 * L1 under TCG fails in 60-70% of boots with this load, feature on
+		 * or off: L0 delivers interrupts the architecture masks (README,
+		 * "When L1 fails"). A failed boot costs ~3.5 min, a hang ~6. Five
+		 * attempts all fail in ~1 run of 10; eight in ~1 of 30, within CI's
+		 * 90 minutes.
 		 */
 		"--attempts", "8", NULL,
 	};

@@ -57,6 +57,25 @@ static void soft_lockup(void **state)
 	assert_string_equal(r.where, "RIP: 0010:smp_call_function_many_cond+0xf1/0x330");
 }
 
+/* The run gives up on an L1 whose CPU has been stuck long enough: the longest report counts. */
+static void longest_lockup(void **state)
+{
+	_cleanup_free_ char *lockup_path = xasprintf("%s/soft-lockup.log", EXITLAB_L1_CONSOLE_DATA);
+	_cleanup_free_ char *oops_path = xasprintf("%s/guest-gs.log", EXITLAB_L1_CONSOLE_DATA);
+	_cleanup_free_ char *lockup = NULL, *oops = NULL;
+
+	(void)state;
+	assert_int_equal(read_file(lockup_path, &lockup, NULL), 0);
+	assert_int_equal(l1_fault_longest_lockup(lockup), 131);
+	assert_int_equal(read_file(oops_path, &oops, NULL), 0);
+	assert_int_equal(l1_fault_longest_lockup(oops), 0);
+	/* Relayed from L2, not L1's; absurd figures do not wrap. */
+	assert_int_equal(l1_fault_longest_lockup(
+		"[  12.3s] L2: console: [ 9.000001] watchdog: BUG: soft lockup - CPU#0 stuck for 500s!\n"), 0);
+	assert_int_equal(l1_fault_longest_lockup(
+		"[    9.000001] watchdog: BUG: soft lockup - CPU#0 stuck for 99999999999s!\n"), 999999);
+}
+
 /*
  * A hang made to speak by the NMI sent at the timeout (unknown_nmi_panic):
  * lines as the kernel prints them, with the first CPU's interrupted RIP.
@@ -155,6 +174,7 @@ int main(void)
 		cmocka_unit_test(guest_gs_without_trace),
 		cmocka_unit_test(soft_lockup),
 		cmocka_unit_test(hang_after_nmi),
+		cmocka_unit_test(longest_lockup),
 		cmocka_unit_test(relayed_lines_are_not_l1),
 		cmocka_unit_test(other_faults),
 		cmocka_unit_test(edge_cases),
