@@ -294,7 +294,11 @@ static void report_oracle(struct json_object *oracle)
 		compared = json_object_get_int64(v);
 	if (json_object_object_get_ex(oracle, "mismatches", &v))
 		mismatches = json_object_get_int64(v);
-	if (mismatches)
+	if (compared == 0)
+		/* As with Debian's stock modules: the leaves answer nothing to compare. */
+		log_error("warning: no reason had counts from the leaves to compare with "
+			  "kvm:kvm_exit (oracle.json)");
+	else if (mismatches)
 		log_error("warning: the leaves disagree with kvm:kvm_exit on %lld of %lld reasons "
 			  "over the probe's interval (oracle.json)",
 			  (long long)mismatches, (long long)compared);
