@@ -137,6 +137,39 @@ void l1_fault_scan(const char *console, struct l1_fault_report *ret)
 	}
 }
 
+/* Whether line..end starts with the agent's "[  12.3s] " prefix. */
+static bool agent_line(const char *line, const char *end)
+{
+	const char *p = line;
+
+	if (p >= end || *p++ != '[')
+		return false;
+	while (p < end && *p == ' ')
+		p++;
+	if (p >= end || !isdigit((unsigned char)*p))
+		return false;
+	while (p < end && isdigit((unsigned char)*p))
+		p++;
+	return end - p >= 4 && p[0] == '.' && isdigit((unsigned char)p[1]) && p[2] == 's' &&
+	       p[3] == ']';
+}
+
+long long l1_agent_lines(const char *console)
+{
+	const char *line = console;
+	long long n = 0;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+
+		if (!end)
+			end = line + strlen(line);
+		n += agent_line(line, end);
+		line = *end ? end + 1 : NULL;
+	}
+	return n;
+}
+
 unsigned l1_fault_longest_lockup(const char *console)
 {
 	static const char needle[] = "stuck for ";

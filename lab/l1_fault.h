@@ -48,6 +48,12 @@ void l1_fault_scan(const char *console, struct l1_fault_report *ret);
  */
 unsigned l1_fault_longest_lockup(const char *console);
 
+/*
+ * How many progress lines L1's agent has printed ("[  12.3s] ..."): a
+ * count that stops growing while the kernel may still print.
+ */
+long long l1_agent_lines(const char *console);
+
 /* A stable name for results ("guest-gs-recursion", ...). */
 const char *l1_fault_name(enum l1_fault kind);
 

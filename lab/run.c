@@ -142,10 +142,17 @@ static int prepare_disks(const struct run_opts *o, struct run_paths *p)
 }
 
 /*
- * L1's console silent this long means L1 hangs: its agent prints L2's
- * progress every 20 s and its own at least once a minute.
+ * L1's agent silent this long means L1 hangs: it prints L2's progress every
+ * 20 s and its own at least once a minute.
  */
 #define L1_SILENCE_S 300
+
+static long long l1_progress_mark(const char *console_log)
+{
+	_cleanup_free_ char *console = NULL;
+
+	return read_file(console_log, &console, NULL) == 0 ? l1_agent_lines(console) : -1;
+}
 
 /*
  * A CPU of L1 stuck this long never came back in any boot seen here; L2
@@ -472,8 +479,8 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		.timeout_s = o->l1_timeout_s,
 		.console_log = p->console,
 		.progress_s = 20,
-		/* The agent reports at least every minute, L2's progress every 20 s. */
 		.silence_s = L1_SILENCE_S,
+		.progress_mark = l1_progress_mark,
 		.nmi_grace_s = 60,
 		.cannot_finish = l1_cannot_finish,
 	};
@@ -514,7 +521,7 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		return -EAGAIN;
 	}
 	if (r == -ETIME) {
-		snprintf(why, whylen, "L1 hung: its console was silent for %u s; destroyed it",
+		snprintf(why, whylen, "L1 hung: its agent printed nothing for %u s; destroyed it",
 			 L1_SILENCE_S);
 		return -EAGAIN;
 	}

@@ -152,8 +152,8 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 {
 	struct wait_state st = { 0 };
 	virDomainPtr dom;
-	double started, next_progress, console_grew, next_finish_check;
-	long long console_size = -1;
+	double started, next_progress, progressed, next_check;
+	long long mark = -1;
 	bool ticked = false;
 	int cb, timer, r = 0;
 
@@ -177,8 +177,8 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 	}
 	snprintf(st.name, sizeof(st.name), "%s", virDomainGetName(dom));
 	next_progress = started + o->progress_s;
-	console_grew = started;
-	next_finish_check = started + 10;
+	progressed = started;
+	next_check = started;
 
 	while (!st.stopped) {
 		double t = now_s();
@@ -191,22 +191,24 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			r = -ETIMEDOUT;
 			break;
 		}
-		if (o->silence_s && o->console_log) {
-			long long size = file_size(o->console_log);
+		/* Both read the console: every 10 s is often enough. */
+		if (o->console_log && t >= next_check) {
+			next_check = t + 10;
+			if (o->silence_s) {
+				long long now_mark = o->progress_mark ? o->progress_mark(o->console_log)
+								       : file_size(o->console_log);
 
-			if (size != console_size) {
-				console_size = size;
-				console_grew = t;
-			} else if (t - console_grew > o->silence_s) {
-				log_error("%s: its console has been silent for %u s: it hangs",
-					  o->label, o->silence_s);
-				r = -ETIME;
-				break;
+				if (now_mark != mark) {
+					mark = now_mark;
+					progressed = t;
+				} else if (t - progressed > o->silence_s) {
+					log_error("%s: no progress for %u s: it hangs", o->label,
+						  o->silence_s);
+					r = -ETIME;
+					break;
+				}
 			}
-		}
-		if (o->cannot_finish && o->console_log && t >= next_finish_check) {
-			next_finish_check = t + 10;
-			if (o->cannot_finish(o->console_log)) {
+			if (o->cannot_finish && o->cannot_finish(o->console_log)) {
 				r = -ENOTRECOVERABLE;
 				break;
 			}

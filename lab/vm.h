@@ -20,10 +20,13 @@ struct vm_run_opts {
 	const char *console_log; /* its last lines go into errors and progress */
 	unsigned progress_s;     /* a progress line this often; 0: never */
 	/*
-	 * A console that has not grown for this long means a hung guest, as
-	 * when its own progress lines come more often (0: never checked).
+	 * No progress for this long means a hung guest (0: never checked).
+	 * Progress is progress_mark() growing, or without it the console; a
+	 * hung kernel can still print (hung-task warnings every 2 minutes), so
+	 * a guest that prints its own progress lines should count those.
 	 */
 	unsigned silence_s;
+	long long (*progress_mark)(const char *console_log);
 	/*
 	 * Before destroying a guest that timed out or fell silent, send it an
 	 * NMI and give its kernel this long to print where its CPUs are
@@ -43,8 +46,8 @@ struct vm_run_opts {
 /*
  * Starts xml as a transient domain that dies with this connection
  * (VIR_DOMAIN_START_AUTODESTROY) and waits until it stops by itself.
- * Returns 0 when it stopped on its own, -ETIMEDOUT, -ETIME when its console
- * fell silent (silence_s), -ENOTRECOVERABLE when cannot_finish said so,
+ * Returns 0 when it stopped on its own, -ETIMEDOUT, -ETIME when it made no
+ * progress for silence_s, -ENOTRECOVERABLE when cannot_finish said so,
  * -EINTR, or another negative errno when it could not start; ret_seconds is
  * its run time.
  */

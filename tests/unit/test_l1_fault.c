@@ -76,6 +76,22 @@ static void longest_lockup(void **state)
 		"[    9.000001] watchdog: BUG: soft lockup - CPU#0 stuck for 99999999999s!\n"), 999999);
 }
 
+/* The hang detector counts the agent's lines only: a hung kernel still prints. */
+static void agent_lines(void **state)
+{
+	_cleanup_free_ char *path = xasprintf("%s/l2-stall-relayed.log", EXITLAB_L1_CONSOLE_DATA);
+	_cleanup_free_ char *text = NULL;
+
+	(void)state;
+	assert_int_equal(read_file(path, &text, NULL), 0);
+	/* 10 agent lines among 6 kernel lines and the fixture's comment. */
+	assert_int_equal(l1_agent_lines(text), 10);
+	assert_int_equal(l1_agent_lines(""), 0);
+	assert_int_equal(l1_agent_lines("[  364.035709] INFO: task khugepaged:36 blocked for more "
+					"than 120 seconds.\n[ 1.5"), 0);
+	assert_int_equal(l1_agent_lines("[    3.9s] L2: starting\n[  90.4s] L2: running"), 2);
+}
+
 /* The NMI sent to a hung L1: the panic it causes names the NMI, then where CPU 0 was. */
 static void hang_after_nmi(void **state)
 {
@@ -161,6 +177,7 @@ int main(void)
 		cmocka_unit_test(guest_gs_after_vmrun),
 		cmocka_unit_test(guest_gs_without_trace),
 		cmocka_unit_test(soft_lockup),
+		cmocka_unit_test(agent_lines),
 		cmocka_unit_test(hang_after_nmi),
 		cmocka_unit_test(longest_lockup),
 		cmocka_unit_test(relayed_lines_are_not_l1),
