@@ -20,10 +20,10 @@ static const struct {
 };
 
 /*
- * The text after the kernel's "[ 1234.567890] " prefix, or NULL for any other
- * line (the agent's own "[  12.3s] ..." lines, the initramfs' output).
+ * Reads a line's "[  12.345678" timestamp: returns where its decimals end,
+ * with their number in *ret_decimals, or NULL for a line without one.
  */
-static const char *kernel_text(const char *line, const char *end)
+static const char *timestamp_end(const char *line, const char *end, int *ret_decimals)
 {
 	const char *p = line;
 	int decimals = 0;
@@ -42,7 +42,20 @@ static const char *kernel_text(const char *line, const char *end)
 		p++;
 		decimals++;
 	}
-	if (decimals != 6 || p >= end || *p++ != ']')
+	*ret_decimals = decimals;
+	return p;
+}
+
+/*
+ * The text after the kernel's "[ 1234.567890] " prefix, or NULL for any other
+ * line (the agent's own "[  12.3s] ..." lines, the initramfs' output).
+ */
+static const char *kernel_text(const char *line, const char *end)
+{
+	int decimals;
+	const char *p = timestamp_end(line, end, &decimals);
+
+	if (!p || decimals != 6 || p >= end || *p++ != ']')
 		return NULL;
 	return p < end && *p == ' ' ? p + 1 : p;
 }
@@ -140,18 +153,10 @@ void l1_fault_scan(const char *console, struct l1_fault_report *ret)
 /* Whether line..end starts with the agent's "[  12.3s] " prefix. */
 static bool agent_line(const char *line, const char *end)
 {
-	const char *p = line;
+	int decimals;
+	const char *p = timestamp_end(line, end, &decimals);
 
-	if (p >= end || *p++ != '[')
-		return false;
-	while (p < end && *p == ' ')
-		p++;
-	if (p >= end || !isdigit((unsigned char)*p))
-		return false;
-	while (p < end && isdigit((unsigned char)*p))
-		p++;
-	return end - p >= 4 && p[0] == '.' && isdigit((unsigned char)p[1]) && p[2] == 's' &&
-	       p[3] == ']';
+	return p && decimals == 1 && end - p >= 2 && p[0] == 's' && p[1] == ']';
 }
 
 long long l1_agent_lines(const char *console)
