@@ -84,14 +84,15 @@ static void copy_line(char *buf, size_t size, const char *text, const char *end)
 }
 
 /*
- * Steps *cursor over one line of the console. Returns the line's kernel text
- * (NULL for a line that is not the kernel's) with its end in *ret_end, or
- * NULL with *cursor NULL at the end of the console.
+ * Steps *cursor over one line of the console: its start in *ret_line, its end
+ * in *ret_end. Returns the line's kernel text, or NULL for a line that is not
+ * the kernel's; *cursor is NULL once the console is read.
  */
-static const char *next_line(const char **cursor, const char **ret_end)
+static const char *next_line(const char **cursor, const char **ret_line, const char **ret_end)
 {
 	const char *line = *cursor, *end;
 
+	*ret_line = *ret_end = line;
 	if (!line || !*line) {
 		*cursor = NULL;
 		return NULL;
@@ -107,10 +108,10 @@ static const char *next_line(const char **cursor, const char **ret_end)
 /* The first kernel line after rest that starts with "RIP: ". */
 static void find_where(const char *rest, struct l1_fault_report *ret)
 {
-	const char *cursor = rest, *text, *end;
+	const char *cursor = rest, *line, *text, *end;
 
 	while (cursor) {
-		text = next_line(&cursor, &end);
+		text = next_line(&cursor, &line, &end);
 		if (text && end - text > 5 && memcmp(text, "RIP: ", 5) == 0) {
 			copy_line(ret->where, sizeof(ret->where), text, end);
 			return;
@@ -133,12 +134,12 @@ static enum l1_fault refine(enum l1_fault kind, const char *rest, struct l1_faul
 
 void l1_fault_scan(const char *console, struct l1_fault_report *ret)
 {
-	const char *cursor = console, *text, *end;
+	const char *cursor = console, *line, *text, *end;
 	size_t i;
 
 	memset(ret, 0, sizeof(*ret));
 	while (cursor) {
-		text = next_line(&cursor, &end);
+		text = next_line(&cursor, &line, &end);
 		for (i = 0; text && i < sizeof(signatures) / sizeof(signatures[0]); i++) {
 			if (!contains(text, end, signatures[i].needle))
 				continue;
@@ -161,16 +162,12 @@ static bool agent_line(const char *line, const char *end)
 
 long long l1_agent_lines(const char *console)
 {
-	const char *line = console;
+	const char *cursor = console, *line, *end;
 	long long n = 0;
 
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-
-		if (!end)
-			end = line + strlen(line);
+	while (cursor) {
+		next_line(&cursor, &line, &end);
 		n += agent_line(line, end);
-		line = *end ? end + 1 : NULL;
 	}
 	return n;
 }
@@ -178,13 +175,13 @@ long long l1_agent_lines(const char *console)
 unsigned l1_fault_longest_lockup(const char *console)
 {
 	static const char needle[] = "stuck for ";
-	const char *cursor = console, *text, *end;
+	const char *cursor = console, *line, *text, *end;
 	unsigned longest = 0;
 
 	while (cursor) {
 		const char *p;
 
-		text = next_line(&cursor, &end);
+		text = next_line(&cursor, &line, &end);
 		if (!text || !contains(text, end, "BUG: soft lockup"))
 			continue;
 		for (p = text; p + sizeof(needle) - 1 < end; p++) {
@@ -228,10 +225,10 @@ const char *l1_fault_explanation(enum l1_fault kind)
 	case L1_FAULT_GUEST_GS:
 		return "L1 took an interrupt while a guest's GS base was loaded and its entry "
 		       "code faulted until the stack ran out: the known fault of nested SVM "
-		       "under TCG (README, \"L1 panics\"); hardware holds interrupts off there";
+		       "under TCG (README, \"When L1 fails\"); hardware holds interrupts off there";
 	case L1_FAULT_SOFT_LOCKUP:
 		return "a CPU of L1 stopped answering (soft lockup), as nested SVM under TCG "
-		       "does now and then (README, \"L1 panics\")";
+		       "does now and then (README, \"When L1 fails\")";
 	case L1_FAULT_RCU_STALL:
 		return "L1's RCU stalled: a CPU of L1 stopped answering";
 	case L1_FAULT_HANG:
