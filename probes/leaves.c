@@ -2,10 +2,13 @@
 #include "leaves.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -13,6 +16,32 @@
 static const uint32_t far_reasons[] = {
 	0x1000, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF,
 };
+
+/*
+ * The counts are per VM: on a guest with 2+ vCPUs, the sampler reading its
+ * leaves on one vCPU while a snapshot's self-check counts its own CPUIDs on
+ * another adds the sampler's CPUIDs to the check (seen: 122 for 101). The
+ * two take this lock, so they never overlap. No lock where it cannot be
+ * made (a guest with no /run): there is no sampler there either.
+ */
+#define PROBE_LOCK_PATH "/run/exitlab-probe.lock"
+
+static int probe_lock(void)
+{
+	int fd = open(PROBE_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void probe_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
 
 void cpuid_native(void *ctx, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *ret)
 {
@@ -122,12 +151,14 @@ struct json_object *leaves_sample(struct cpuid_source *src, enum exit_arch arch,
 	uint32_t limit = exit_reason_scan_limit(arch), r;
 	struct cpuid_regs total, cycles;
 	uint64_t observer_total;
+	int lock;
 
 	json_object_object_add(o, "type", json_object_new_string("sample"));
 	json_object_object_add(o, "phase", json_object_new_string(phase));
 	json_object_object_add(o, "arch", json_object_new_string(exit_arch_name(arch)));
 	json_object_object_add(o, "realtime", json_object_new_double(clock_s(CLOCK_REALTIME)));
 	json_object_object_add(o, "uptime", json_object_new_double(clock_s(CLOCK_BOOTTIME)));
+	lock = probe_lock();
 	total = cpuid_query(src, EXITLAB_LEAF_TOTAL_EXITS, 0);
 	/* KVM counts an exit before it emulates the CPUID, so a read contains itself. */
 	observer_total = observer_base + src->executed;
@@ -157,6 +188,7 @@ struct json_object *leaves_sample(struct cpuid_source *src, enum exit_arch arch,
 			json_object_object_add(reasons, key, entry);
 		}
 	}
+	probe_unlock(lock);
 	json_object_object_add(o, "total", json_object_new_int64(total.eax));
 	json_object_object_add(o, "total_cycles", json_object_new_uint64(regs_cycles(&cycles)));
 	json_object_object_add(o, "observer_cpuid", json_object_new_uint64(observer_total));
@@ -183,6 +215,7 @@ int leaves_snapshot(struct cpuid_source *src, const char *phase, struct json_obj
 	enum exit_arch arch;
 	char vendor[13];
 	unsigned i;
+	int lock;
 
 	cpuid_vendor(src, vendor);
 	arch = exit_arch_from_vendor(vendor);
@@ -221,10 +254,12 @@ int leaves_snapshot(struct cpuid_source *src, const char *phase, struct json_obj
 	json_object_object_add(o, "scan_own_cpuid", json_object_new_uint64(own));
 	json_object_object_add(o, "reasons", reasons);
 
+	lock = probe_lock();
 	c0 = cpuid_query(src, EXITLAB_LEAF_REASON_EXITS, cpuid_reason);
 	for (i = 0; i < SNAPSHOT_CPUID_BURST; i++)
 		cpuid_query(src, 0, 0);
 	c1 = cpuid_query(src, EXITLAB_LEAF_REASON_EXITS, cpuid_reason);
+	probe_unlock(lock);
 	check = json_object_new_object();
 	json_object_object_add(check, "reason", json_object_new_int64(cpuid_reason));
 	json_object_object_add(check, "burst", json_object_new_int(SNAPSHOT_CPUID_BURST));

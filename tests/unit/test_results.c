@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "../../lab/results.h"
 #include "../../probes/leaves.h"
 #include "fake_kvm.h"
@@ -216,6 +222,41 @@ static void sample_observer_correction(void **state)
 	}
 }
 
+/*
+ * A snapshot's self-check waits while the sampler holds the probe's lock, so
+ * that the sampler's CPUIDs on another vCPU never land in its count.
+ */
+static void self_check_waits_for_the_sampler(void **state)
+{
+	struct timespec nap = { .tv_nsec = 300 * 1000 * 1000 };
+	int fd = open("/run/exitlab-probe.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (fd < 0)
+		skip();
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static struct fake_kvm k;
+		struct cpuid_source src = { .cpuid = fake_cpuid, .ctx = &k };
+		struct json_object *obj = NULL;
+
+		/* Its copy of the parent's descriptor would keep the lock held. */
+		close(fd);
+		k.arch = EXIT_ARCH_SVM;
+		_exit(leaves_snapshot(&src, "locked", &obj) == 0 ? 0 : 1);
+	}
+	nanosleep(&nap, NULL);
+	/* Still waiting for the lock this process holds. */
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +265,7 @@ int main(void)
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(table_and_csv),
 		cmocka_unit_test(sample_observer_correction),
+		cmocka_unit_test(self_check_waits_for_the_sampler),
 	};
 
 	return cmocka_run_group_tests_name("results", tests, NULL, NULL);
