@@ -147,25 +147,15 @@ static int prepare_disks(const struct run_opts *o, struct run_paths *p)
  */
 #define L1_SILENCE_S 300
 
-static long long l1_progress_mark(const char *console_log)
-{
-	_cleanup_free_ char *console = NULL;
-
-	return read_file(console_log, &console, NULL) == 0 ? l1_agent_lines(console) : -1;
-}
-
 /*
  * A CPU of L1 stuck this long never came back in any boot seen here; L2
  * cannot finish, and the L1 timeout is 20 minutes away.
  */
 #define L1_LOCKUP_GIVE_UP_S 120
 
-static bool l1_cannot_finish(const char *console_log)
+static bool l1_cannot_finish(const char *console)
 {
-	_cleanup_free_ char *console = NULL;
-
-	return read_file(console_log, &console, NULL) == 0 &&
-	       l1_fault_longest_lockup(console) >= L1_LOCKUP_GIVE_UP_S;
+	return l1_fault_longest_lockup(console) >= L1_LOCKUP_GIVE_UP_S;
 }
 
 /*
@@ -502,7 +492,7 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		.console_log = p->console,
 		.progress_s = 20,
 		.silence_s = L1_SILENCE_S,
-		.progress_mark = l1_progress_mark,
+		.progress_mark = l1_agent_lines,
 		.nmi_grace_s = 60,
 		.cannot_finish = l1_cannot_finish,
 	};

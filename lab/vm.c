@@ -191,12 +191,17 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			r = -ETIMEDOUT;
 			break;
 		}
-		/* Both read the console: every 10 s is often enough. */
+		/* Every 10 s is often enough, and one read of the console serves both. */
 		if (o->console_log && t >= next_check) {
+			_cleanup_free_ char *console = NULL;
+
 			next_check = t + 10;
+			if ((o->progress_mark || o->cannot_finish) &&
+			    read_file(o->console_log, &console, NULL) < 0)
+				console = NULL;
 			if (o->silence_s) {
-				long long now_mark = o->progress_mark ? o->progress_mark(o->console_log)
-								       : file_size(o->console_log);
+				long long now_mark = !o->progress_mark ? file_size(o->console_log) :
+						     console ? o->progress_mark(console) : -1;
 
 				if (now_mark != mark) {
 					mark = now_mark;
@@ -208,7 +213,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 					break;
 				}
 			}
-			if (o->cannot_finish && o->cannot_finish(o->console_log)) {
+			if (o->cannot_finish && console && o->cannot_finish(console)) {
 				r = -ENOTRECOVERABLE;
 				break;
 			}

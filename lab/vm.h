@@ -21,12 +21,13 @@ struct vm_run_opts {
 	unsigned progress_s;     /* a progress line this often; 0: never */
 	/*
 	 * No progress for this long means a hung guest (0: never checked).
-	 * Progress is progress_mark() growing, or without it the console; a
-	 * hung kernel can still print (hung-task warnings every 2 minutes), so
-	 * a guest that prints its own progress lines should count those.
+	 * Progress is progress_mark() of the console's text growing, or without
+	 * it the console's size; a hung kernel can still print (hung-task
+	 * warnings every 2 minutes), so a guest that prints its own progress
+	 * lines should count those.
 	 */
 	unsigned silence_s;
-	long long (*progress_mark)(const char *console_log);
+	long long (*progress_mark)(const char *console);
 	/*
 	 * Before destroying a guest that timed out or fell silent, send it an
 	 * NMI and give its kernel this long to print where its CPUs are
@@ -34,11 +35,11 @@ struct vm_run_opts {
 	 */
 	unsigned nmi_grace_s;
 	/*
-	 * Asked every 10 s with console_log: true when the guest's console shows
-	 * it can no longer finish, and waiting for the timeout is only lost time
+	 * Asked every 10 s with the console's text: true when it shows the guest
+	 * can no longer finish, and waiting for the timeout is only lost time
 	 * (NULL: never asked).
 	 */
-	bool (*cannot_finish)(const char *console_log);
+	bool (*cannot_finish)(const char *console);
 	/* Set to CLOCK_REALTIME when libvirt has the domain running (NULL: not wanted). */
 	double *ret_running_realtime;
 };
