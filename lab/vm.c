@@ -196,9 +196,9 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			_cleanup_free_ char *console = NULL;
 
 			next_check = t + 10;
-			if ((o->progress_mark || o->cannot_finish) &&
-			    read_file(o->console_log, &console, NULL) < 0)
-				console = NULL;
+			/* console stays NULL when the file cannot be read (yet). */
+			if ((o->silence_s && o->progress_mark) || o->cannot_finish)
+				(void)read_file(o->console_log, &console, NULL);
 			if (o->silence_s) {
 				long long now_mark = !o->progress_mark ? file_size(o->console_log) :
 						     console ? o->progress_mark(console) : -1;
