@@ -60,14 +60,15 @@ static const char *kernel_text(const char *line, const char *end)
 	return p < end && *p == ' ' ? p + 1 : p;
 }
 
+/* Where needle first occurs in text..end, or NULL. */
+static const char *find(const char *text, const char *end, const char *needle)
+{
+	return memmem(text, (size_t)(end - text), needle, strlen(needle));
+}
+
 static bool contains(const char *text, const char *end, const char *needle)
 {
-	size_t n = strlen(needle);
-
-	for (; text + n <= end; text++)
-		if (memcmp(text, needle, n) == 0)
-			return true;
-	return false;
+	return find(text, end, needle) != NULL;
 }
 
 /* Copies text..end into buf, without the serial console's CR and trailing blanks. */
@@ -174,27 +175,24 @@ long long l1_agent_lines(const char *console)
 
 unsigned l1_fault_longest_lockup(const char *console)
 {
-	static const char needle[] = "stuck for ";
+	static const char stuck_for[] = "stuck for ";
 	const char *cursor = console, *line, *text, *end;
 	unsigned longest = 0;
 
 	while (cursor) {
+		unsigned seconds = 0;
 		const char *p;
 
 		text = next_line(&cursor, &line, &end);
 		if (!text || !contains(text, end, "BUG: soft lockup"))
 			continue;
-		for (p = text; p + sizeof(needle) - 1 < end; p++) {
-			unsigned seconds = 0;
-
-			if (memcmp(p, needle, sizeof(needle) - 1) != 0)
-				continue;
-			for (p += sizeof(needle) - 1; p < end && isdigit((unsigned char)*p); p++)
-				seconds = seconds < 100000 ? seconds * 10 + (unsigned)(*p - '0') : seconds;
-			if (seconds > longest)
-				longest = seconds;
-			break;
-		}
+		p = find(text, end, stuck_for);
+		if (!p)
+			continue;
+		for (p += sizeof(stuck_for) - 1; p < end && isdigit((unsigned char)*p); p++)
+			seconds = seconds < 100000 ? seconds * 10 + (unsigned)(*p - '0') : seconds;
+		if (seconds > longest)
+			longest = seconds;
 	}
 	return longest;
 }
