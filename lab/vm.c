@@ -48,10 +48,23 @@ int vm_init(void)
 	return 0;
 }
 
+/*
+ * Every libvirt call resets the thread's last error, the ones vm_run()
+ * cleans up with included, so it keeps the message of the call that failed.
+ */
+static char vm_run_failure[1024];
+
+static void remember_failure(void)
+{
+	snprintf(vm_run_failure, sizeof(vm_run_failure), "%s", virGetLastErrorMessage());
+}
+
 const char *vm_last_error(void)
 {
 	const char *m = virGetLastErrorMessage();
 
+	if (virGetLastErrorCode() == VIR_ERR_OK && vm_run_failure[0])
+		return vm_run_failure;
 	return m ? m : "unknown libvirt error";
 }
 
@@ -163,9 +176,11 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 		return -EIO;
 	timer = virEventAddTimeout(1000, on_tick, &ticked, NULL);
 
+	vm_run_failure[0] = '\0';
 	started = now_s();
 	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
 	if (!dom) {
+		remember_failure();
 		r = -EIO;
 		goto out;
 	}
@@ -226,6 +241,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			next_progress = t + o->progress_s;
 		}
 		if (virEventRunDefaultImpl() < 0) {
+			remember_failure();
 			r = -EIO;
 			break;
 		}
