@@ -120,14 +120,18 @@ static void find_where(const char *rest, struct l1_fault_report *ret)
 	}
 }
 
-/* The guard page alone is any stack overflow; the loop must be in the entry code. */
+/*
+ * The guard page alone is any stack overflow; the loop must be in the entry
+ * code or in the page-fault handler's first %gs access.
+ */
 static enum l1_fault refine(enum l1_fault kind, const char *rest, struct l1_fault_report *ret)
 {
 	const char *end = rest + strlen(rest);
 
 	if (kind != L1_FAULT_GUEST_GS)
 		return kind;
-	if (!contains(rest, end, "error_entry") && !contains(rest, end, "asm_exc_page_fault"))
+	if (!contains(rest, end, "error_entry") && !contains(rest, end, "asm_exc_page_fault") &&
+	    !contains(rest, end, "RIP: 0010:exc_page_fault+"))
 		return L1_FAULT_OTHER;
 	ret->after_vmrun = contains(rest, end, "RIP: 0010:__svm_vcpu_run+");
 	return kind;

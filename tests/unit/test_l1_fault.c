@@ -47,6 +47,17 @@ static void guest_gs_without_trace(void **state)
 	assert_false(r.after_vmrun);
 }
 
+/* The loop caught one step further: in exc_page_fault() reading %gs:current_task. */
+static void guest_gs_in_handler(void **state)
+{
+	struct l1_fault_report r = scan_file("guest-gs-in-handler.log");
+
+	(void)state;
+	assert_int_equal(r.kind, L1_FAULT_GUEST_GS);
+	assert_false(r.after_vmrun);
+	assert_string_equal(r.where, "RIP: 0010:exc_page_fault+0x15/0x170");
+}
+
 static void soft_lockup(void **state)
 {
 	struct l1_fault_report r = scan_file("soft-lockup.log");
@@ -176,6 +187,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(guest_gs_after_vmrun),
 		cmocka_unit_test(guest_gs_without_trace),
+		cmocka_unit_test(guest_gs_in_handler),
 		cmocka_unit_test(soft_lockup),
 		cmocka_unit_test(agent_lines),
 		cmocka_unit_test(hang_after_nmi),
