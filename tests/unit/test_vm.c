@@ -14,7 +14,10 @@
 #include "../../lab/util.h"
 #include "../../lab/vm.h"
 
-/* test:///default always has a running domain named "test": a second one is refused. */
+/*
+ * Refused whatever libvirt's version: test:///default already runs a domain
+ * named "test" (and libvirt 9.0's test driver takes no AUTODESTROY at all).
+ */
 static const char duplicate_xml[] =
 	"<domain type='test'><name>test</name><memory>65536</memory>"
 	"<os><type>hvm</type></os></domain>";
