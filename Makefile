@@ -1,6 +1,7 @@
 # exitlab: `make lab` runs the whole chain, `make test` runs every test.
 # Each step installs or starts what it needs; see README.md.
 include config.mk
+include tests/unit-tests.mk
 
 OVERLAY   := $(BUILD)/overlay
 MODULES   := $(BUILD)/kvm/modules/$(KERNEL_ABI)
@@ -97,9 +98,7 @@ checkpatch: deps
 test: images services checkpatch
 	@$(MAKE) -s -C tests all
 	@$(MAKE) -s -C kvm-patch test-bin
-	@tests/run-tests $(BUILD)/tests/test_domxml $(BUILD)/tests/test_seed_params \
-		$(BUILD)/tests/test_results $(BUILD)/tests/test_probe_args $(BUILD)/tests/test_oracle \
-		$(BUILD)/tests/test_cpio_child $(BUILD)/tests/test_report $(BUILD)/kvm/tests/test_decode \
+	@tests/run-tests $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/kvm/tests/test_decode \
 		$(BUILD)/tests/test_lab $(BUILD)/tests/test_vmx
 
 unit-tests: tools
