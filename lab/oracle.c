@@ -75,31 +75,42 @@ void reason_names_free(struct reason_names *names)
 	names->n = 0;
 }
 
+/*
+ * The reason as kvm_exit printed it: "cpuid", "PF excp" (SVM's exception
+ * names hold a space), "0x400" (a code the table lacks), or on VMX a name
+ * followed by flags ("EPT_VIOLATION VMENTRY_FAILED"). The longest known name
+ * the text starts with, followed by its end or a space, wins.
+ */
 static bool name_lookup(const struct reason_names *names, const char *name, size_t len,
 			uint32_t *ret)
 {
-	size_t i;
+	size_t i, best_len = 0;
 
 	if (len > 2 && name[0] == '0' && name[1] == 'x') {
 		*ret = (uint32_t)strtoul(name, NULL, 16);
 		return true;
 	}
 	for (i = 0; i < names->n; i++) {
-		if (strlen(names->entries[i].name) == len &&
-		    strncmp(names->entries[i].name, name, len) == 0) {
+		size_t n = strlen(names->entries[i].name);
+
+		if (n > best_len && n <= len && strncmp(names->entries[i].name, name, n) == 0 &&
+		    (n == len || name[n] == ' ')) {
 			*ret = names->entries[i].value;
-			return true;
+			best_len = n;
 		}
 	}
-	return false;
+	return best_len > 0;
 }
 
 enum event_kind { EV_EXIT, EV_CPUID };
 
+/* Beyond every vendor's codes: such an exit counts in the total only. */
+#define REASON_UNNAMED UINT32_MAX
+
 struct event {
 	enum event_kind kind;
 	int tgid;                   /* the VM's QEMU process; 0 when not recorded */
-	uint32_t reason;            /* EV_EXIT */
+	uint32_t reason;            /* EV_EXIT; REASON_UNNAMED when kvm_exit's name is unknown */
 	uint32_t func, idx, rax;    /* EV_CPUID */
 };
 
@@ -183,16 +194,20 @@ static int parse_trace(const char *text, const struct reason_names *names, struc
 			size_t len;
 
 			if (name && (!eol || name < eol)) {
+				const char *rip;
+
 				name += 8;
-				len = strcspn(name, " \n");
+				rip = strstr(name, " rip ");
+				len = rip && (!eol || rip < eol) ? (size_t)(rip - name)
+								 : strcspn(name, "\n");
 				ev.kind = EV_EXIT;
 				ev.tgid = line_tgid(line, p);
-				if (name_lookup(names, name, len, &ev.reason)) {
-					if (push(ret, ev) < 0)
-						return -ENOMEM;
-				} else {
+				if (!name_lookup(names, name, len, &ev.reason)) {
+					ev.reason = REASON_UNNAMED;
 					ret->unknown_reasons++;
 				}
+				if (push(ret, ev) < 0)
+					return -ENOMEM;
 			}
 		} else if ((p = strstr(line, ": kvm_cpuid: ")) && (!eol || p < eol)) {
 			ev.kind = EV_CPUID;

@@ -17,7 +17,8 @@ static const char format[] =
 	"print fmt: \"vcpu %u reason %s%s%s rip 0x%lx\", REC->vcpu_id, (REC->isa == 1) ? "
 	"__print_symbolic(REC->exit_reason & 0xffff, { 0, \"EXCEPTION_NMI\" }, "
 	"{ 10, \"CPUID\" }, { 12, \"HLT\" }) : __print_symbolic(REC->exit_reason, "
-	"{ 0x060, \"intr\" }, { 0x072, \"cpuid\" }, { 0x078, \"hlt\" }, { 0x07c, \"msr\" }), "
+	"{ 0x060, \"intr\" }, { 0x072, \"cpuid\" }, { 0x078, \"hlt\" }, { 0x07c, \"msr\" }, "
+	"{ 0x04e, \"PF excp\" }, { 0x04e0, \"PF\" }), "
 	"\"\", \"\", REC->rip\n";
 
 static void names_per_vendor(void **state)
@@ -30,7 +31,8 @@ static void names_per_vendor(void **state)
 	assert_string_equal(vmx.entries[1].name, "CPUID");
 	assert_int_equal(vmx.entries[1].value, 10);
 	assert_int_equal(reason_names_from_format(format, EXIT_ARCH_SVM, &svm), 0);
-	assert_int_equal(svm.n, 4);
+	assert_int_equal(svm.n, 6);
+	assert_string_equal(svm.entries[4].name, "PF excp");
 	assert_string_equal(svm.entries[3].name, "msr");
 	assert_int_equal(svm.entries[3].value, 0x7c);
 	reason_names_free(&vmx);
@@ -198,6 +200,51 @@ static void other_vms_exits_are_not_ours(void **state)
 	reason_names_free(&names);
 }
 
+/*
+ * SVM names its intercepted exceptions "PF excp", "UD excp"...: a name that
+ * holds a space must count as that reason, not be cut at the space (a
+ * shorter name that is only its first word must not win either), and an
+ * exit whose name is unknown still counts in the total.
+ */
+static void names_with_spaces(void **state)
+{
+	static const char pf_trace[] =
+		EXIT("cpuid") READ("4ffffffd", "4e", "a")    /* A reads PF: 10 */
+		EXIT("cpuid") READ("4fffffff", "0", "64")    /* A total: 100 */
+		EXIT("PF excp") EXIT("PF excp") EXIT("no such reason") EXIT("PF")
+		EXIT("cpuid") READ("4ffffffd", "4e", "c")    /* B reads PF: 12 */
+		EXIT("cpuid") READ("4fffffff", "0", "6a");   /* B total: 106 */
+	static const char snap_fmt[] =
+		"{\"total_exits_regs\":[%u,0,0,0],\"reasons\":["
+		"{\"reason\":78,\"name\":\"EXCP_PF\",\"class\":\"counted\",\"count_regs\":[%u,0,0,0]}]}";
+	struct reason_names names;
+	struct json_object *a, *b, *report, *rows, *total;
+	char text[512], err[128] = "";
+
+	(void)state;
+	snprintf(text, sizeof(text), snap_fmt, 100, 10);
+	a = json_tokener_parse(text);
+	snprintf(text, sizeof(text), snap_fmt, 106, 12);
+	b = json_tokener_parse(text);
+	assert_int_equal(reason_names_from_format(format, EXIT_ARCH_SVM, &names), 0);
+	report = oracle_compare(pf_trace, &names, a, b, 1, err, sizeof(err));
+	assert_non_null(report);
+	assert_int_equal(field(report, "mismatches"), 0);
+	assert_int_equal(field(report, "unknown_reason_names"), 1);
+	json_object_object_get_ex(report, "reasons", &rows);
+	/* The two "PF excp"; not "PF" (0x4e0), not the unknown one. */
+	assert_int_equal(field(json_object_array_get_idx(rows, 0), "reason"), 78);
+	assert_int_equal(field(json_object_array_get_idx(rows, 0), "trace_delta"), 2);
+	json_object_object_get_ex(report, "total", &total);
+	/* 2 PF, the unknown one, "PF", and the exits of B's two reads. */
+	assert_int_equal(field(total, "trace_delta"), 6);
+	assert_int_equal(field(total, "leaf_delta"), 6);
+	json_object_put(report);
+	json_object_put(a);
+	json_object_put(b);
+	reason_names_free(&names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +253,7 @@ int main(void)
 		cmocka_unit_test(a_wrong_count_is_a_mismatch),
 		cmocka_unit_test(race_window_with_two_vcpus),
 		cmocka_unit_test(other_vms_exits_are_not_ours),
+		cmocka_unit_test(names_with_spaces),
 	};
 
 	return cmocka_run_group_tests_name("oracle", tests, NULL, NULL);
