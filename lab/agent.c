@@ -94,6 +94,31 @@ static void record_command(struct json_object *o, const char *key, char *const a
 	}
 }
 
+/* A module's parameters as L1 loaded it (npt, nested, avic...: what shapes the exits). */
+static void record_module_parameters(struct json_object *o, const char *key, const char *module)
+{
+	_cleanup_free_ char *dir = xasprintf("/sys/module/%s/parameters", module);
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	struct json_object *params;
+	struct dirent *e;
+
+	if (!d)
+		return;
+	params = json_object_new_object();
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *path = NULL, *value = NULL;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (read_file(path, &value, NULL) < 0)
+			continue;
+		value[strcspn(value, "\n")] = '\0';
+		add_str(params, e->d_name, value);
+	}
+	json_object_object_add(o, key, params);
+}
+
 static int load_kvm(struct agent *a)
 {
 	_cleanup_free_ char *vendor = cpu_vendor(), *param = NULL;
@@ -134,6 +159,7 @@ static int load_kvm(struct agent *a)
 	add_str(a->l1, "kvm_vendor_module", module);
 	record_command(a->l1, "kvm_vermagic", modinfo_argv);
 	record_command(a->l1, "kvm_vendor_module_path", path_argv);
+	record_module_parameters(a->l1, "kvm_vendor_module_parameters", module);
 	json_object_object_add(a->l1, "exit_stats", json_object_new_boolean(1));
 	return 0;
 }

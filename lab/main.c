@@ -36,6 +36,7 @@ static const char usage[] =
 	"  --attempts N         boots of L1 before giving up on a stall or crash (default: 3)\n"
 	"  --l1-vcpus N         (default: 2)\n"
 	"  --l1-memory MIB      (default: 4096)\n"
+	"  --l1-cmdline ARGS    more kernel parameters for L1, e.g. 'kvm_amd.npt=0'\n"
 	"  --l2-timeout S       seconds before L2 is destroyed, inside L1 (default: 900)\n"
 	"  --l2-vcpus N         (default: 1)\n"
 	"  --l2-memory MIB      (default: 1024)\n"
@@ -69,7 +70,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
 	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_SAMPLE_MS, OPT_CHECK, OPT_IDLE,
-	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_HELP };
+	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_L1_CMDLINE, OPT_HELP };
 	static const struct option options[] = {
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "results", required_argument, NULL, OPT_RESULTS },
@@ -80,6 +81,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 		{ "l1-timeout", required_argument, NULL, OPT_L1_TIMEOUT },
 		{ "l1-vcpus", required_argument, NULL, OPT_L1_VCPUS },
 		{ "l1-memory", required_argument, NULL, OPT_L1_MEMORY },
+		{ "l1-cmdline", required_argument, NULL, OPT_L1_CMDLINE },
 		{ "l2-timeout", required_argument, NULL, OPT_L2_TIMEOUT },
 		{ "l2-vcpus", required_argument, NULL, OPT_L2_VCPUS },
 		{ "l2-memory", required_argument, NULL, OPT_L2_MEMORY },
@@ -104,6 +106,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 		.l1_vcpus = 2,
 		.l1_memory_mib = 4096,
 		.attempts = 3,
+		.l1_cmdline_extra = "",
 		.l2 = L2_PARAMS_DEFAULT,
 		.phases = SEED_PHASES_DEFAULT,
 	};
@@ -146,6 +149,15 @@ static int cmd_run(int argc, char **argv, bool bench)
 			r = parse_uint("l1-memory", optarg, 1024, 262144, &o.l1_memory_mib);
 			l1_memory_set = true;
 			break;
+		case OPT_L1_CMDLINE: {
+			char why[160];
+
+			r = l1_cmdline_extra_check(optarg, why, sizeof(why));
+			if (r < 0)
+				fprintf(stderr, "exitlab: --l1-cmdline: %s\n", why);
+			o.l1_cmdline_extra = optarg;
+			break;
+		}
 		case OPT_L2_TIMEOUT:
 			r = parse_uint("l2-timeout", optarg, 10, 86400, &o.l2.timeout_s);
 			break;

@@ -103,3 +103,35 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 	*ret = p;
 	return 0;
 }
+
+int l1_cmdline_extra_check(const char *extra, char *err, size_t errlen)
+{
+	static const char *const reserved[] = { "root=", "init=", "console=", "exitlab." };
+	const char *word = extra;
+
+	if (strlen(extra) > 1024) {
+		snprintf(err, errlen, "longer than 1024 characters");
+		return -EINVAL;
+	}
+	for (const char *c = extra; *c; c++) {
+		if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\'') {
+			snprintf(err, errlen, "character %zu is not printable ASCII without quotes",
+				 (size_t)(c - extra) + 1);
+			return -EINVAL;
+		}
+	}
+	while (*word) {
+		size_t len = strcspn(word, " ");
+
+		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+			if (!strncmp(word, reserved[i], strlen(reserved[i]))) {
+				snprintf(err, errlen, "'%.*s': the lab sets %s itself", (int)len, word,
+					 reserved[i]);
+				return -EINVAL;
+			}
+		}
+		word += len;
+		word += strspn(word, " ");
+	}
+	return 0;
+}

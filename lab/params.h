@@ -34,4 +34,11 @@ char *l2_params_to_cmdline(const struct l2_params *p);
 /* Reads them back; unknown keys are ignored, bad values are -EINVAL with a reason. */
 int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err, size_t errlen);
 
+/*
+ * Extra kernel parameters for L1 (--l1-cmdline), e.g. "kvm_amd.npt=0": words of
+ * printable ASCII without quotes, none of the parameters the lab itself sets
+ * (root=, init=, console=, exitlab.*). 0, or -EINVAL with the reason in err.
+ */
+int l1_cmdline_extra_check(const char *extra, char *err, size_t errlen);
+
 #endif

@@ -169,8 +169,8 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
 	_cleanup_free_ char *cmdline = xasprintf(
 		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
-		"init=/usr/local/sbin/exitlab-l1-init %s",
-		params);
+		"init=/usr/local/sbin/exitlab-l1-init %s %s",
+		params, o->l1_cmdline_extra);
 	struct dom_config cfg = {
 		.name = name,
 		.accel = accel->accel,
@@ -263,6 +263,7 @@ static struct json_object *environment(const struct run_opts *o, const struct l1
 	}
 	json_object_object_add(env, "l1_vcpus", json_object_new_int((int)o->l1_vcpus));
 	json_object_object_add(env, "l1_memory_mib", json_object_new_int((int)o->l1_memory_mib));
+	json_object_object_add(env, "l1_cmdline_extra", json_object_new_string(o->l1_cmdline_extra));
 	if (conn && virConnectGetVersion(conn, &hv) == 0) {
 		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
 		json_object_object_add(env, "l0_qemu_version", json_object_new_string(buf));
@@ -433,7 +434,8 @@ static int boot_l1_bochs(const struct run_opts *o, struct run_paths *p, double *
 	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
 	/* quiet: every console byte costs emulated time under Bochs. */
 	_cleanup_free_ char *cmdline = xasprintf(
-		"ro console=ttyS0 quiet panic=-1 init=/usr/local/sbin/exitlab-l1-init %s", params);
+		"ro console=ttyS0 quiet panic=-1 init=/usr/local/sbin/exitlab-l1-init %s %s", params,
+		o->l1_cmdline_extra);
 	struct bochs_l1 b = {
 		.kernel = p->kernel,
 		.initrd = p->initrd,

@@ -166,6 +166,47 @@ static void cmdline_lookup(void **state)
 	free(v);
 }
 
+static void l1_cmdline_extra(void **state)
+{
+	static const struct {
+		const char *extra;
+		const char *why; /* NULL: accepted */
+	} cases[] = {
+		{ "", NULL },
+		{ "kvm_amd.npt=0", NULL },
+		{ "  kvm_amd.npt=0   kvm.halt_poll_ns=0 ", NULL },
+		{ "kvm_amd.npt=0 root=/dev/vdb", "root=" },
+		{ "init=/bin/sh", "init=" },
+		{ "console=tty0", "console=" },
+		{ "quiet exitlab.l2_vcpus=4", "exitlab." },
+		{ "a=\"b c\"", "character 3" },
+		{ "a='b'", "character 3" },
+		{ "a=b\nroot=x", "character 4" },
+		{ "a=\xc3\xa9", "character 3" },
+	};
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = l1_cmdline_extra_check(cases[i].extra, err, sizeof(err));
+
+		if (!cases[i].why) {
+			if (r != 0)
+				fail_msg("'%s' refused: %s", cases[i].extra, err);
+		} else if (r != -EINVAL || !strstr(err, cases[i].why)) {
+			fail_msg("'%s': got %d '%s', expected -EINVAL naming '%s'", cases[i].extra, r,
+				 r ? err : "", cases[i].why);
+		}
+	}
+	{
+		char longer[1100];
+
+		memset(longer, 'a', sizeof(longer) - 1);
+		longer[sizeof(longer) - 1] = '\0';
+		assert_int_equal(l1_cmdline_extra_check(longer, err, sizeof(err)), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +217,7 @@ int main(void)
 		cmocka_unit_test(params_round_trip),
 		cmocka_unit_test(params_defaults_and_errors),
 		cmocka_unit_test(cmdline_lookup),
+		cmocka_unit_test(l1_cmdline_extra),
 	};
 
 	return cmocka_run_group_tests_name("seed_params", tests, NULL, NULL);
