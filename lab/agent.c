@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <json-c/json.h>
@@ -46,6 +47,7 @@ struct agent {
 	double l2_created; /* CLOCK_REALTIME when libvirt had L2 running */
 	struct json_object *bundle; /* sent to L0 whatever happens */
 	struct json_object *l1;
+	char vm_cpuset[32]; /* L1's CPUs its VMs run on; "" for any */
 };
 
 static void add_str(struct json_object *o, const char *key, const char *value)
@@ -117,6 +119,39 @@ static void record_module_parameters(struct json_object *o, const char *key, con
 		add_str(params, e->d_name, value);
 	}
 	json_object_object_add(o, key, params);
+}
+
+/*
+ * exitlab.spare_cpu0: every VM this agent starts (itself, so the probe VMs it
+ * spawns inherit it; L2 and the bench L2s through their domain XML) runs on
+ * L1's CPUs 1..n-1. See struct l2_params for why.
+ */
+static void spare_cpu0(struct agent *a)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (!a->params.spare_cpu0)
+		return;
+	if (n < 2) {
+		log_info("L1: one CPU only: its VMs share CPU 0 (exitlab.spare_cpu0 needs two)");
+		add_str(a->l1, "vm_cpuset", NULL);
+		return;
+	}
+	CPU_ZERO(&set);
+	for (long cpu = 1; cpu < n && cpu < CPU_SETSIZE; cpu++)
+		CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		log_info("L1: warning: cannot keep VMs off CPU 0: %s", strerror(errno));
+		add_str(a->l1, "vm_cpuset", NULL);
+		return;
+	}
+	if (n == 2)
+		snprintf(a->vm_cpuset, sizeof(a->vm_cpuset), "1");
+	else
+		snprintf(a->vm_cpuset, sizeof(a->vm_cpuset), "1-%ld", n - 1);
+	log_info("L1: VMs run on CPUs %s, never on CPU 0", a->vm_cpuset);
+	add_str(a->l1, "vm_cpuset", a->vm_cpuset);
 }
 
 static int load_kvm(struct agent *a)
@@ -200,6 +235,7 @@ static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
 		.cpu = DOM_CPU_HOST,
 		.memory_mib = a->params.memory_mib,
 		.vcpus = a->params.vcpus,
+		.vcpu_cpuset = a->vm_cpuset[0] ? a->vm_cpuset : NULL,
 		.kernel = kernel,
 		.initrd = initrd,
 		.cmdline = cmdline,
@@ -802,6 +838,7 @@ static int bench_one(struct agent *a, virConnectPtr conn, const char *config, co
 		.cpu = DOM_CPU_HOST,
 		.memory_mib = 512,
 		.vcpus = 1,
+		.vcpu_cpuset = a->vm_cpuset[0] ? a->vm_cpuset : NULL,
 		.kernel = kernel,
 		.initrd = initrd,
 		/* The probe is PID 1; when it exits the kernel panics and L2 stops. */
@@ -1033,6 +1070,7 @@ int agent_main(int argc, char **argv)
 	r = load_kvm(&a);
 	if (r < 0)
 		goto out;
+	spare_cpu0(&a);
 	if (a.params.mode == L2_MODE_MINIMAL) {
 		r = run_minimal_l2(&a);
 		goto out;

@@ -199,7 +199,13 @@ int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml)
 	X(xmlTextWriterWriteString(w, BAD_CAST num));
 	X(end(w));
 	snprintf(num, sizeof(num), "%u", cfg->vcpus);
-	X(elem_text(w, "vcpu", num));
+	X(start(w, "vcpu"));
+	if (cfg->vcpu_cpuset) {
+		X(attr(w, "placement", "static"));
+		X(attr(w, "cpuset", cfg->vcpu_cpuset));
+	}
+	X(xmlTextWriterWriteString(w, BAD_CAST num));
+	X(end(w));
 
 	X(start(w, "os"));
 	X(start(w, "type"));

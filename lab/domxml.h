@@ -36,6 +36,7 @@ struct dom_config {
 	enum dom_cpu cpu;
 	unsigned memory_mib;
 	unsigned vcpus;
+	const char *vcpu_cpuset; /* host CPUs the vCPUs may run on ("1-3"); NULL: any */
 	const char *kernel, *initrd, *cmdline;
 	struct dom_disk disks[DOM_MAX_DISKS];
 	unsigned n_disks;

@@ -25,9 +25,9 @@ char *l2_params_to_cmdline(const struct l2_params *p)
 {
 	return xasprintf("exitlab.run_id=%s exitlab.l2_timeout=%u exitlab.l2_vcpus=%u "
 			 "exitlab.l2_memory=%u exitlab.sample_ms=%u exitlab.second_vm=%d "
-			 "exitlab.mode=%s",
+			 "exitlab.spare_cpu0=%d exitlab.mode=%s",
 			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib, p->sample_ms,
-			 p->second_vm ? 1 : 0, l2_mode_name(p->mode));
+			 p->second_vm ? 1 : 0, p->spare_cpu0 ? 1 : 0, l2_mode_name(p->mode));
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -61,6 +61,7 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 	_cleanup_free_ char *id = cmdline_get(cmdline, "exitlab.run_id");
 	_cleanup_free_ char *mode = cmdline_get(cmdline, "exitlab.mode");
 	_cleanup_free_ char *second_vm = cmdline_get(cmdline, "exitlab.second_vm");
+	_cleanup_free_ char *spare_cpu0 = cmdline_get(cmdline, "exitlab.spare_cpu0");
 	size_t i;
 
 	if (mode) {
@@ -80,6 +81,13 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 			return -EINVAL;
 		}
 		p.second_vm = second_vm[0] == '1';
+	}
+	if (spare_cpu0) {
+		if (strcmp(spare_cpu0, "0") != 0 && strcmp(spare_cpu0, "1") != 0) {
+			snprintf(err, errlen, "exitlab.spare_cpu0=%s: expected 0 or 1", spare_cpu0);
+			return -EINVAL;
+		}
+		p.spare_cpu0 = spare_cpu0[0] == '1';
 	}
 	if (id) {
 		if (!run_id_valid(id)) {

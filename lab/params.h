@@ -22,6 +22,13 @@ struct l2_params {
 	unsigned memory_mib;
 	unsigned sample_ms; /* L2's sampler interval */
 	bool second_vm;     /* another VM beside L2, to show its exits stay out of L2's counts */
+	/*
+	 * Keep every VM in L1 off L1's CPU 0. Under QEMU's TCG, each FPU state
+	 * load on any vCPU rewrites CPU 0's hflags2 from that vCPU's thread
+	 * (cpu_clear_ignne()), undoing CPU 0's own concurrent changes of GIF
+	 * and nested paging: a CPU 0 that never enters a guest is not hurt.
+	 */
+	bool spare_cpu0;
 	enum l2_mode mode;
 };
 

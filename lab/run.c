@@ -166,8 +166,14 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 		  const struct run_paths *p, char **ret_xml)
 {
 	_cleanup_free_ char *name = xasprintf("exitlab-l1-%s", o->l2.run_id);
-	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
-	_cleanup_free_ char *cmdline = xasprintf(
+	struct l2_params l2 = o->l2;
+	_cleanup_free_ char *params = NULL;
+	_cleanup_free_ char *cmdline = NULL;
+
+	/* Only TCG's FPU helpers write another vCPU's flags (struct l2_params). */
+	l2.spare_cpu0 = accel->accel == DOM_ACCEL_TCG && o->l1_vcpus >= 2;
+	params = l2_params_to_cmdline(&l2);
+	cmdline = xasprintf(
 		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
 		"init=/usr/local/sbin/exitlab-l1-init %s %s",
 		params, o->l1_cmdline_extra);

@@ -126,6 +126,14 @@ static void l2_with_network_and_reboot(void **state)
 	assert_xpath(xml, "string(/domain/devices/interface/model/@type)", "virtio");
 	assert_xpath(xml, "string(/domain/on_reboot)", "restart");
 	assert_xpath(xml, "string(/domain/on_poweroff)", "destroy");
+	assert_xpath(xml, "string(/domain/vcpu)", "2");
+	assert_xpath(xml, "count(/domain/vcpu/@cpuset)", "0");
+	free(xml);
+	c.vcpu_cpuset = "1-3";
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(/domain/vcpu)", "2");
+	assert_xpath(xml, "string(/domain/vcpu/@cpuset)", "1-3");
+	assert_xpath(xml, "string(/domain/vcpu/@placement)", "static");
 	free(xml);
 }
 

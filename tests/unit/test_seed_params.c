@@ -103,7 +103,7 @@ static void seed_rejects_bad_run_id(void **state)
 static void params_round_trip(void **state)
 {
 	struct l2_params in = { .run_id = "abc", .timeout_s = 321, .vcpus = 2, .memory_mib = 768,
-				.sample_ms = 250, .mode = L2_MODE_BENCH };
+				.sample_ms = 250, .mode = L2_MODE_BENCH, .spare_cpu0 = true };
 	struct l2_params out;
 	char *cmdline = l2_params_to_cmdline(&in);
 	char *full = xasprintf("root=/dev/vda rw %s quiet\n", cmdline);
@@ -117,6 +117,8 @@ static void params_round_trip(void **state)
 	assert_int_equal(out.memory_mib, 768);
 	assert_int_equal(out.sample_ms, 250);
 	assert_int_equal(out.mode, L2_MODE_BENCH);
+	assert_true(out.spare_cpu0);
+	assert_false(out.second_vm);
 	free(cmdline);
 	free(full);
 }
@@ -147,6 +149,10 @@ static void params_defaults_and_errors(void **state)
 	assert_true(out.second_vm);
 	assert_int_equal(l2_params_from_cmdline("exitlab.second_vm=yes", &out, err, sizeof(err)),
 			 -EINVAL);
+	assert_false(out.spare_cpu0);
+	assert_int_equal(l2_params_from_cmdline("exitlab.spare_cpu0=2", &out, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "exitlab.spare_cpu0"));
 	/* A key that only starts like ours is not ours. */
 	assert_int_equal(l2_params_from_cmdline("exitlab.l2_vcpusx=9", &out, err, sizeof(err)), 0);
 	assert_int_equal(out.vcpus, 1);
