@@ -99,7 +99,7 @@ test: images services checkpatch
 	@$(MAKE) -s -C tests all
 	@$(MAKE) -s -C kvm-patch test-bin
 	@tests/run-tests $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/kvm/tests/test_decode \
-		$(BUILD)/tests/test_lab $(BUILD)/tests/test_vmx
+		$(BUILD)/tests/test_lab $(BUILD)/tests/test_lab_shadow $(BUILD)/tests/test_vmx
 
 unit-tests: tools
 	@$(MAKE) -s -C tests unit

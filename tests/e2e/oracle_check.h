@@ -39,6 +39,11 @@ static inline struct json_object *assert_oracle_agrees(const char *run_dir)
 	assert_true(json_object_get_boolean(v));
 	assert_true(json_object_object_get_ex(oracle, "mismatches", &v));
 	assert_int_equal(json_object_get_int(v), 0);
+	/* An exit the oracle could not name is one no reason was checked against. */
+	assert_true(json_object_object_get_ex(oracle, "unknown_reason_names", &v));
+	if (json_object_get_int64(v) != 0)
+		fail_msg("%lld kvm_exit events had a reason name the oracle does not know",
+			 (long long)json_object_get_int64(v));
 	return oracle;
 }
 
