@@ -109,6 +109,20 @@ static int free_snapshot(void **state)
 	return 0;
 }
 
+/* RUN_DIR/name parsed; the test fails if it is missing or not JSON. Put it. */
+static struct json_object *run_json(const char *name)
+{
+	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/%s", run_dir, name);
+	struct json_object *o;
+
+	if (read_file(path, &text, NULL) < 0)
+		fail_msg("%s is missing", path);
+	o = json_tokener_parse(text);
+	if (!o)
+		fail_msg("%s is not JSON", path);
+	return o;
+}
+
 static uint32_t cpuid_reason(void)
 {
 	return snap.arch == EXIT_ARCH_VMX ? 10 : 0x72;
@@ -183,13 +197,9 @@ static void totals_bracket_reasons(void **state)
 
 static void environment_recorded(void **state)
 {
-	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/env.json", run_dir);
-	struct json_object *env, *v, *l1;
+	struct json_object *env = run_json("env.json"), *v, *l1;
 
 	(void)state;
-	assert_int_equal(read_file(path, &text, NULL), 0);
-	env = json_tokener_parse(text);
-	assert_non_null(env);
 	assert_true(json_object_object_get_ex(env, "accelerator", &v));
 	assert_true(json_object_object_get_ex(env, "l1", &l1));
 	assert_true(json_object_object_get_ex(l1, "exit_stats", &v));
@@ -225,14 +235,10 @@ static void oracle_agrees(void **state)
  */
 static void second_vm_not_counted(void **state)
 {
-	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/oracle.json", run_dir);
-	_cleanup_free_ char *env_text = NULL, *env_path = xasprintf("%s/env.json", run_dir);
-	struct json_object *oracle, *env, *total, *l2, *v, *second;
+	struct json_object *oracle, *env = run_json("env.json"), *total, *l2, *v, *second;
 	_cleanup_free_ char *second_state = NULL;
 
 	(void)state;
-	assert_int_equal(read_file(env_path, &env_text, NULL), 0);
-	env = json_tokener_parse(env_text);
 	assert_true(json_object_object_get_ex(env, "l2", &l2));
 	assert_true(json_object_object_get_ex(l2, "second_vm_started", &v));
 	assert_true(json_object_get_boolean(v));
@@ -240,8 +246,7 @@ static void second_vm_not_counted(void **state)
 	second_state = xasprintf("%s", json_object_object_get_ex(l2, "second_vm", &second)
 					       ? json_object_to_json_string(second) : "(not recorded)");
 	json_object_put(env);
-	assert_int_equal(read_file(path, &text, NULL), 0);
-	oracle = json_tokener_parse(text);
+	oracle = run_json("oracle.json");
 	assert_true(json_object_object_get_ex(oracle, "total", &total));
 	assert_true(json_object_object_get_ex(total, "vm_tgid", &v));
 	assert_true(json_object_get_int(v) > 0);
@@ -342,13 +347,9 @@ static void every_phase_sampled(void **state)
 /* The io phase's network I/O reached L1: every byte L2 sent. */
 static void network_io_reached_l1(void **state)
 {
-	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/env.json", run_dir);
-	struct json_object *env, *l2, *v;
+	struct json_object *env = run_json("env.json"), *l2, *v;
 
 	(void)state;
-	assert_int_equal(read_file(path, &text, NULL), 0);
-	env = json_tokener_parse(text);
-	assert_non_null(env);
 	assert_true(json_object_object_get_ex(env, "l2", &l2));
 	assert_true(json_object_object_get_ex(l2, "net_bytes_received", &v));
 	assert_int_equal(json_object_get_int64(v), 16 << 20);
@@ -384,17 +385,13 @@ static void report_of_the_run(void **state)
  */
 static void shadow_paging_checked(void **state)
 {
-	_cleanup_free_ char *text = NULL, *path = xasprintf("%s/env.json", run_dir);
 	bool svm = snap.arch == EXIT_ARCH_SVM;
 	uint32_t pf_reason = svm ? 0x4e : 0;
-	struct json_object *env, *l1, *params, *v, *oracle, *rows;
+	struct json_object *env = run_json("env.json"), *l1, *params, *v, *oracle, *rows;
 	bool seen = false;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(read_file(path, &text, NULL), 0);
-	env = json_tokener_parse(text);
-	assert_non_null(env);
 	assert_true(json_object_object_get_ex(env, "l1", &l1));
 	assert_true(json_object_object_get_ex(l1, "kvm_vendor_module_parameters", &params));
 	assert_true(json_object_object_get_ex(params, svm ? "npt" : "ept", &v));

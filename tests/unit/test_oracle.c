@@ -76,6 +76,16 @@ static int64_t field(struct json_object *o, const char *key)
 	return json_object_get_int64(v);
 }
 
+/* The oracle's total row: kvm_exit's count and the leaves' growth. */
+static void assert_total(struct json_object *report, int64_t trace, int64_t leaf)
+{
+	struct json_object *total;
+
+	assert_true(json_object_object_get_ex(report, "total", &total));
+	assert_int_equal(field(total, "trace_delta"), trace);
+	assert_int_equal(field(total, "leaf_delta"), leaf);
+}
+
 static void compare(void **state, unsigned b_msr, unsigned vcpus, int64_t want_mismatches)
 {
 	struct reason_names names;
@@ -100,13 +110,7 @@ static void compare(void **state, unsigned b_msr, unsigned vcpus, int64_t want_m
 		assert_true(json_object_object_get_ex(json_object_array_get_idx(rows, 1), "error", &e));
 	}
 	/* Total: every exit between the two total reads, 0x400 (no name) too. */
-	{
-		struct json_object *total;
-
-		json_object_object_get_ex(report, "total", &total);
-		assert_int_equal(field(total, "trace_delta"), 7);
-		assert_int_equal(field(total, "leaf_delta"), 7);
-	}
+	assert_total(report, 7, 7);
 	json_object_put(report);
 	json_object_put(a);
 	json_object_put(b);
@@ -218,7 +222,7 @@ static void names_with_spaces(void **state)
 		"{\"total_exits_regs\":[%u,0,0,0],\"reasons\":["
 		"{\"reason\":78,\"name\":\"EXCP_PF\",\"class\":\"counted\",\"count_regs\":[%u,0,0,0]}]}";
 	struct reason_names names;
-	struct json_object *a, *b, *report, *rows, *total;
+	struct json_object *a, *b, *report, *rows;
 	char text[512], err[128] = "";
 
 	(void)state;
@@ -235,10 +239,8 @@ static void names_with_spaces(void **state)
 	/* The two "PF excp"; not "PF" (0x4e0), not the unknown one. */
 	assert_int_equal(field(json_object_array_get_idx(rows, 0), "reason"), 78);
 	assert_int_equal(field(json_object_array_get_idx(rows, 0), "trace_delta"), 2);
-	json_object_object_get_ex(report, "total", &total);
 	/* 2 PF, the unknown one, "PF", and the exits of B's two reads. */
-	assert_int_equal(field(total, "trace_delta"), 6);
-	assert_int_equal(field(total, "leaf_delta"), 6);
+	assert_total(report, 6, 6);
 	json_object_put(report);
 	json_object_put(a);
 	json_object_put(b);
