@@ -46,6 +46,19 @@ int reason_names_from_format(const char *format_text, enum exit_arch arch,
 		unsigned long v;
 
 		v = strtoul(p + 1, &end, 0);
+		/*
+		 * The preprocessor expands but does not evaluate: SVM's exceptions
+		 * read "{ 0x040 + 14, \"PF excp\" }" (SVM_EXIT_EXCP_BASE + PF_VECTOR).
+		 */
+		for (;;) {
+			char *term = end;
+
+			while (isspace((unsigned char)*term))
+				term++;
+			if (*term != '+')
+				break;
+			v += strtoul(term + 1, &end, 0);
+		}
 		q = strchr(end, '"');
 		if (!q)
 			break;
