@@ -154,6 +154,12 @@ static void spare_cpu0(struct agent *a)
 	add_str(a->l1, "vm_cpuset", a->vm_cpuset);
 }
 
+/* For a VM's <vcpu cpuset>: NULL when its vCPUs may run anywhere. */
+static const char *vm_cpuset(const struct agent *a)
+{
+	return a->vm_cpuset[0] ? a->vm_cpuset : NULL;
+}
+
 static int load_kvm(struct agent *a)
 {
 	_cleanup_free_ char *vendor = cpu_vendor(), *param = NULL;
@@ -235,7 +241,7 @@ static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
 		.cpu = DOM_CPU_HOST,
 		.memory_mib = a->params.memory_mib,
 		.vcpus = a->params.vcpus,
-		.vcpu_cpuset = a->vm_cpuset[0] ? a->vm_cpuset : NULL,
+		.vcpu_cpuset = vm_cpuset(a),
 		.kernel = kernel,
 		.initrd = initrd,
 		.cmdline = cmdline,
@@ -838,7 +844,7 @@ static int bench_one(struct agent *a, virConnectPtr conn, const char *config, co
 		.cpu = DOM_CPU_HOST,
 		.memory_mib = 512,
 		.vcpus = 1,
-		.vcpu_cpuset = a->vm_cpuset[0] ? a->vm_cpuset : NULL,
+		.vcpu_cpuset = vm_cpuset(a),
 		.kernel = kernel,
 		.initrd = initrd,
 		/* The probe is PID 1; when it exits the kernel panics and L2 stops. */

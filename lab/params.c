@@ -45,6 +45,19 @@ static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *r
 	return 0;
 }
 
+/* key=0 or key=1; value NULL (absent) leaves *ret alone. */
+static int parse_flag(const char *key, const char *value, bool *ret, char *err, size_t errlen)
+{
+	if (!value)
+		return 0;
+	if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+		snprintf(err, errlen, "%s=%s: expected 0 or 1", key, value);
+		return -EINVAL;
+	}
+	*ret = value[0] == '1';
+	return 0;
+}
+
 int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err, size_t errlen)
 {
 	static const struct {
@@ -75,20 +88,9 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 		}
 		p.mode = (enum l2_mode)i;
 	}
-	if (second_vm) {
-		if (strcmp(second_vm, "0") != 0 && strcmp(second_vm, "1") != 0) {
-			snprintf(err, errlen, "exitlab.second_vm=%s: expected 0 or 1", second_vm);
-			return -EINVAL;
-		}
-		p.second_vm = second_vm[0] == '1';
-	}
-	if (spare_cpu0) {
-		if (strcmp(spare_cpu0, "0") != 0 && strcmp(spare_cpu0, "1") != 0) {
-			snprintf(err, errlen, "exitlab.spare_cpu0=%s: expected 0 or 1", spare_cpu0);
-			return -EINVAL;
-		}
-		p.spare_cpu0 = spare_cpu0[0] == '1';
-	}
+	if (parse_flag("exitlab.second_vm", second_vm, &p.second_vm, err, errlen) < 0 ||
+	    parse_flag("exitlab.spare_cpu0", spare_cpu0, &p.spare_cpu0, err, errlen) < 0)
+		return -EINVAL;
 	if (id) {
 		if (!run_id_valid(id)) {
 			snprintf(err, errlen, "exitlab.run_id '%s' is not a valid run id", id);
@@ -131,7 +133,7 @@ int l1_cmdline_extra_check(const char *extra, char *err, size_t errlen)
 	while (*word) {
 		size_t len = strcspn(word, " ");
 
-		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
 			if (!strncmp(word, reserved[i], strlen(reserved[i]))) {
 				snprintf(err, errlen, "'%.*s': the lab sets %s itself", (int)len, word,
 					 reserved[i]);
