@@ -82,7 +82,7 @@ static int run_lab_once(void **state)
 		argv[0], run_id);
 	r = run_command(argv, NULL);
 	if (r != 0) {
-		fprintf(stderr, "# e2e: exitlab run exited with %d\n", r);
+		fprintf(stderr, "# " E2E_NAME ": exitlab run exited with %d\n", r);
 		return -1;
 	}
 parse:
@@ -196,10 +196,10 @@ static void totals_bracket_reasons(void **state)
 
 static void environment_recorded(void **state)
 {
-	struct json_object *env = run_json("env.json"), *v, *l1;
+	struct json_object *env = run_json("env.json"), *accel, *v, *l1;
 
 	(void)state;
-	assert_true(json_object_object_get_ex(env, "accelerator", &v));
+	assert_true(json_object_object_get_ex(env, "accelerator", &accel));
 	assert_true(json_object_object_get_ex(env, "l1", &l1));
 	assert_true(json_object_object_get_ex(l1, "exit_stats", &v));
 	assert_true(json_object_get_boolean(v));
@@ -207,8 +207,7 @@ static void environment_recorded(void **state)
 	 * Under TCG no VM may run on L1's CPU 0 (struct l2_params, spare_cpu0),
 	 * and by default L1 has a CPU for each of L2's vCPUs besides it.
 	 */
-	assert_true(json_object_object_get_ex(env, "accelerator", &v));
-	if (strcmp(json_object_get_string(v), "tcg") == 0) {
+	if (strcmp(json_object_get_string(accel), "tcg") == 0) {
 		assert_true(json_object_object_get_ex(env, "l1_vcpus", &v));
 		assert_int_equal(json_object_get_int(v), 3);
 		assert_true(json_object_object_get_ex(l1, "vm_cpuset", &v));
