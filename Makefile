@@ -18,7 +18,7 @@ endif
 # (default: the newest run).
 RUN_DIRS  ?= $(shell ls -1td results/*/ 2>/dev/null | grep -v '/report/$$' | head -n 1)
 
-.PHONY: all deps services tools modules overlays assemble-overlays images lab lab-args report bench test \
+.PHONY: all deps services tools modules overlays assemble-overlays images lab lab-args soak report bench test \
 	unit-tests checkpatch clean distclean
 
 all: tools
@@ -70,17 +70,30 @@ lab-args:
 		echo "lab: name the run with RUN_ID=..., not with --run-id or --results in LAB_ARGS" >&2; \
 		exit 2;; esac
 
-# A failed run does not stop the others; the report covers those that finished.
+# make lab RUNS=N: the runs go side by side (exitlab runs: as many at once as
+# cores and memory hold, LAB_JOBS to choose); a failed run does not stop the
+# others, and the report covers those that finished.
+LAB_JOBS ?=
 lab: lab-args images services
-	@ok=""; failed=0; \
-	for i in $$(seq 1 $(RUNS)); do \
-		id=$(RUN_ID); [ "$(RUNS)" = 1 ] || id=$(RUN_ID)-$$i; \
-		if $(EXITLAB) run --run-id $$id $(LAB_ARGS); then ok="$$ok results/$$id"; \
-		else failed=$$((failed + 1)); fi; \
-	done; \
+	@if [ "$(RUNS)" = 1 ]; then \
+		$(EXITLAB) run --run-id $(RUN_ID) $(LAB_ARGS); \
+	else \
+		$(EXITLAB) runs --count $(RUNS) $(if $(LAB_JOBS),--jobs $(LAB_JOBS)) \
+			--run-id $(RUN_ID) $(LAB_ARGS); \
+	fi; status=$$?; \
+	ok=$$(for d in results/$(RUN_ID) $$(seq -f 'results/$(RUN_ID)-%g' 1 $(RUNS)); do \
+		[ -f $$d/env.json ] && echo $$d; done | sort -u); \
 	[ -n "$$ok" ] || { echo "lab: no run finished" >&2; exit 1; }; \
-	$(REPORT) $$ok || { echo "lab: the report failed; the runs' results are in$$ok" >&2; exit 1; }; \
-	[ $$failed -eq 0 ] || { echo "lab: $$failed of $(RUNS) runs failed" >&2; exit 1; }
+	$(REPORT) $$ok || { echo "lab: the report failed; the runs' results are in" $$ok >&2; exit 1; }; \
+	[ $$status -eq 0 ] || { echo "lab: not every run succeeded (see results/$(RUN_ID)*.log)" >&2; exit 1; }
+
+# make soak N=10: N runs of the default chain (LAB_ARGS for another), then
+# first-attempt successes, failures by kind and each step's median and
+# maximum time: results/<RUN_ID>.soak.md and .soak.json.
+N ?= 10
+soak: lab-args images services
+	@$(EXITLAB) soak --count $(N) $(if $(LAB_JOBS),--jobs $(LAB_JOBS)) --run-id soak-$(RUN_ID) \
+		$(LAB_ARGS)
 
 report: tools
 	@test -n "$(RUN_DIRS)" || { echo "report: no run in results/: run 'make lab' first" >&2; exit 1; }

@@ -206,11 +206,11 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			r = -ETIMEDOUT;
 			break;
 		}
-		/* Every 10 s is often enough, and one read of the console serves both. */
+		/* One read of the console serves both questions. */
 		if (o->console_log && t >= next_check) {
 			_cleanup_free_ char *console = NULL;
 
-			next_check = t + 10;
+			next_check = t + VM_CHECK_S;
 			/* console stays NULL when the file cannot be read (yet). */
 			if ((o->silence_s && o->progress_mark) || o->cannot_finish)
 				(void)read_file(o->console_log, &console, NULL);
@@ -218,11 +218,14 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 				long long now_mark = !o->progress_mark ? file_size(o->console_log) :
 						     console ? o->progress_mark(console) : -1;
 
+				/* Growth of either counts: a sum that only grows. */
+				if (o->progress_file)
+					now_mark += file_size(o->progress_file) + 1;
 				if (now_mark != mark) {
 					mark = now_mark;
 					progressed = t;
 				} else if (t - progressed > o->silence_s) {
-					log_error("%s: no progress for %u s: it hangs", o->label,
+					log_error("%s: no sign of life for %u s: it hangs", o->label,
 						  o->silence_s);
 					r = -ETIME;
 					break;

@@ -14,6 +14,9 @@ bool vm_interrupted(void);
 /* Opens uri, retrying for up to wait_s seconds while the daemon starts. */
 int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn);
 
+/* How often vm_run() reads the console for progress and faults. */
+#define VM_CHECK_S 2
+
 struct vm_run_opts {
 	const char *label;       /* "L1", "L2": names progress lines */
 	unsigned timeout_s;      /* destroyed after this long */
@@ -28,6 +31,8 @@ struct vm_run_opts {
 	 */
 	unsigned silence_s;
 	long long (*progress_mark)(const char *console);
+	/* A file whose growth counts as progress too (a guest's results channel); NULL: none. */
+	const char *progress_file;
 	/*
 	 * Before destroying a guest that timed out or fell silent, send it an
 	 * NMI and give its kernel this long to print where its CPUs are
@@ -35,7 +40,7 @@ struct vm_run_opts {
 	 */
 	unsigned nmi_grace_s;
 	/*
-	 * Asked every 10 s with the console's text: true when it shows the guest
+	 * Asked every VM_CHECK_S with the console's text: true when it shows the guest
 	 * can no longer finish, and waiting for the timeout is only lost time
 	 * (NULL: never asked).
 	 */
