@@ -218,6 +218,13 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 				long long now_mark = !o->progress_mark ? file_size(o->console_log) :
 						     console ? o->progress_mark(console) : -1;
 
+				/*
+				 * Before the guest's first progress line (a kernel
+				 * still booting), any growth of its console counts.
+				 */
+				if (o->progress_mark && now_mark <= 0)
+					now_mark = -2 - file_size(o->console_log);
+
 				/* Growth of either counts: a sum that only grows. */
 				if (o->progress_file)
 					now_mark += file_size(o->progress_file) + 1;

@@ -24,8 +24,9 @@ struct vm_run_opts {
 	unsigned progress_s;     /* a progress line this often; 0: never */
 	/*
 	 * No progress for this long means a hung guest (0: never checked).
-	 * Progress is progress_mark() of the console's text growing, or without
-	 * it the console's size; a hung kernel can still print (hung-task
+	 * Progress is progress_mark() of the console's text growing (and until
+	 * it first counts one, any growth of the console), or without it the
+	 * console's size; a hung kernel can still print (hung-task
 	 * warnings every 2 minutes), so a guest that prints its own progress
 	 * lines should count those.
 	 */
