@@ -93,7 +93,9 @@ report: tools
 ci-deps: ci/node_modules/.package-lock.json
 
 ci/node_modules/.package-lock.json: ci/package.json ci/package-lock.json
-	@command -v npm >/dev/null || { echo "ci-deps: npm is missing (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "ci-deps: installing nodejs and npm" && \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; } || \
+		{ echo "ci-deps: npm is missing and could not be installed (apt-get install nodejs npm)" >&2; exit 1; }
 	@cd ci && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
