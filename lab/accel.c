@@ -2,6 +2,8 @@
 #include "accel.h"
 
 #include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,6 +125,33 @@ static bool host_nested(const struct host_facts *f, char *why, size_t len)
 	return false;
 }
 
+int caps_offer_kvm(const char *caps_xml)
+{
+	xmlDocPtr doc;
+	xmlXPathContextPtr ctx = NULL;
+	xmlXPathObjectPtr obj = NULL;
+	int r = -EINVAL;
+
+	if (!caps_xml)
+		return -EINVAL;
+	doc = xmlReadMemory(caps_xml, (int)strlen(caps_xml), "capabilities.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return -EINVAL;
+	ctx = xmlXPathNewContext(doc);
+	if (ctx)
+		obj = xmlXPathEvalExpression(
+			BAD_CAST "count(/capabilities/guest[os_type='hvm']/arch[@name='x86_64']"
+				 "/domain[@type='kvm'])",
+			ctx);
+	if (obj && obj->type == XPATH_NUMBER)
+		r = obj->floatval > 0;
+	xmlXPathFreeObject(obj);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return r;
+}
+
 int accel_decide(enum accel_request req, const struct host_facts *f, struct accel_choice *ret)
 {
 	char kvm_why[400] = "", nested_why[200] = "";
@@ -134,8 +163,15 @@ int accel_decide(enum accel_request req, const struct host_facts *f, struct acce
 		*ret = c;
 		return 0;
 	}
-	snprintf(kvm_why, sizeof(kvm_why), "%s",
-		 f->kvm_trial_why ? f->kvm_trial_why : "a trial KVM guest failed");
+	if (f->libvirt_caps && caps_offer_kvm(f->libvirt_caps) == 1)
+		snprintf(kvm_why, sizeof(kvm_why), "libvirt lists domain type kvm, but %s",
+			 f->kvm_trial_why ? f->kvm_trial_why : "a trial KVM guest failed");
+	else if (f->libvirt_caps && caps_offer_kvm(f->libvirt_caps) == 0)
+		snprintf(kvm_why, sizeof(kvm_why), "libvirt lists no kvm domain for x86_64 (%s)",
+			 f->kvm_trial_why ? f->kvm_trial_why : "a trial KVM guest failed");
+	else
+		snprintf(kvm_why, sizeof(kvm_why), "%s",
+			 f->kvm_trial_why ? f->kvm_trial_why : "a trial KVM guest failed");
 	if (f->kvm_trial_ran) {
 		if (host_nested(f, nested_why, sizeof(nested_why))) {
 			const char *module = kvm_vendor_module(f->cpuinfo);
@@ -198,7 +234,7 @@ static int kvm_trial(virConnectPtr conn, const char *kernel, char *why, size_t l
 int accel_choose(virConnectPtr conn, enum accel_request req, const char *kernel,
 		 struct accel_choice *ret)
 {
-	_cleanup_free_ char *cpuinfo = NULL, *intel = NULL, *amd = NULL;
+	_cleanup_free_ char *cpuinfo = NULL, *intel = NULL, *amd = NULL, *caps = NULL;
 	char trial_why[400] = "";
 	struct host_facts f = { 0 };
 
@@ -206,6 +242,8 @@ int accel_choose(virConnectPtr conn, enum accel_request req, const char *kernel,
 		return accel_decide(req, &f, ret);
 	f.kvm_trial_ran = kvm_trial(conn, kernel, trial_why, sizeof(trial_why)) == 0;
 	f.kvm_trial_why = trial_why;
+	caps = virConnectGetCapabilities(conn);
+	f.libvirt_caps = caps;
 	if (read_file("/proc/cpuinfo", &cpuinfo, NULL) == 0)
 		f.cpuinfo = cpuinfo;
 	if (read_file("/sys/module/kvm_intel/parameters/nested", &intel, NULL) == 0)

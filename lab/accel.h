@@ -34,7 +34,15 @@ struct host_facts {
 	const char *nested_amd;     /* "1", "0" (int parameter in 6.1), NULL: missing */
 	bool kvm_trial_ran;
 	const char *kvm_trial_why;  /* why the trial failed, when it did */
+	/* virConnectGetCapabilities(), NULL: not read. Never decides (libvirt lists
+	 * domain type kvm where QEMU cannot use /dev/kvm); it only explains a
+	 * failed trial. */
+	const char *libvirt_caps;
 };
+
+/* 1 when the capabilities offer x86_64 hvm guests of domain type kvm, 0 if not,
+ * -EINVAL for XML that cannot be read. */
+int caps_offer_kvm(const char *caps_xml);
 
 /* "kvm_intel" for GenuineIntel, "kvm_amd" for AuthenticAMD (or HygonGenuine), else NULL. */
 const char *kvm_vendor_module(const char *cpuinfo);

@@ -5,7 +5,8 @@
  * ept) and of an AMD EPYC 7763 as GitHub's hosted runners have it (svm, npt,
  * under Microsoft's hypervisor), and of this machine (no vmx/svm, KVM that
  * cannot run QEMU); nested as the 6.1 modules print it: kvm_intel's is a
- * bool (Y/N), kvm_amd's an int (1/0).
+ * bool (Y/N), kvm_amd's an int (1/0); libvirt capabilities from libvirt's
+ * own test data (caps-kvm.xml) and without their kvm domains (caps-tcg-only.xml).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -146,6 +147,49 @@ static void this_machine(void **state)
 	assert_string_equal(c.why, "TCG with emulated AMD SVM (requested)");
 }
 
+static char *caps(const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s.xml", EXITLAB_HOSTS_DATA, name);
+	char *text = NULL;
+
+	if (read_file(path, &text, NULL) < 0)
+		fail_msg("cannot read %s", path);
+	return text;
+}
+
+/* libvirt's capabilities explain a failed trial, and never overrule it. */
+static void capabilities(void **state)
+{
+	_cleanup_free_ char *kvm = caps("caps-kvm"), *tcg = caps("caps-tcg-only");
+	_cleanup_free_ char *here = host("this-machine"), *amd = host("amd-epyc-7763");
+	struct host_facts f = { .cpuinfo = here, .kvm_trial_why = THIS_MACHINE_TRIAL,
+				.libvirt_caps = kvm };
+	struct accel_choice c;
+
+	(void)state;
+	assert_int_equal(caps_offer_kvm(kvm), 1);
+	assert_int_equal(caps_offer_kvm(tcg), 0);
+	assert_int_equal(caps_offer_kvm("<capabilities><guest>"), -EINVAL);
+	assert_int_equal(caps_offer_kvm(NULL), -EINVAL);
+	/* This machine's trap: kvm listed, QEMU aborts on /dev/kvm. */
+	assert_int_equal(accel_decide(ACCEL_AUTO, &f, &c), 0);
+	assert_int_equal(c.accel, DOM_ACCEL_TCG);
+	assert_string_equal(c.why, "TCG with emulated AMD SVM, because libvirt lists domain type "
+				   "kvm, but a trial KVM guest failed: failed to set MSR 0x10a");
+	f.libvirt_caps = tcg;
+	assert_int_equal(accel_decide(ACCEL_AUTO, &f, &c), 0);
+	assert_int_equal(c.accel, DOM_ACCEL_TCG);
+	assert_non_null(strstr(c.why, "libvirt lists no kvm domain for x86_64"));
+	/* A trial that ran decides, whatever the capabilities say. */
+	f = (struct host_facts){ .cpuinfo = amd, .nested_amd = "1\n", .kvm_trial_ran = true,
+				 .libvirt_caps = tcg };
+	assert_int_equal(accel_decide(ACCEL_AUTO, &f, &c), 0);
+	assert_int_equal(c.accel, DOM_ACCEL_KVM);
+	f.libvirt_caps = "not xml";
+	assert_int_equal(accel_decide(ACCEL_AUTO, &f, &c), 0);
+	assert_int_equal(c.accel, DOM_ACCEL_KVM);
+}
+
 static char *xpath(const char *xml, const char *expr)
 {
 	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "d.xml", NULL, 0);
@@ -229,6 +273,7 @@ int main(void)
 		cmocka_unit_test(intel_host),
 		cmocka_unit_test(amd_runner),
 		cmocka_unit_test(this_machine),
+		cmocka_unit_test(capabilities),
 		cmocka_unit_test(l1_domain_per_host),
 	};
 
