@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,20 +51,19 @@ bool cpuinfo_has_flag(const char *cpuinfo, const char *flag)
 {
 	size_t len, flen = strlen(flag);
 	const char *v = cpuinfo ? cpuinfo_field(cpuinfo, "flags", &len) : NULL;
-	const char *end, *p;
+	const char *p, *end;
 
 	if (!v)
 		return false;
 	/* The first CPU's flags line is enough: all CPUs share one model here. */
 	for (p = v, end = v + len; p < end;) {
-		size_t w = strcspn(p, " \t\n");
+		const char *w = p;
 
-		if (w == flen && !strncmp(p, flag, flen))
+		while (w < end && *w != ' ' && *w != '\t')
+			w++;
+		if ((size_t)(w - p) == flen && !strncmp(p, flag, flen))
 			return true;
-		p += w;
-		p += strspn(p, " \t");
-		if (w == 0 && p < end && (*p == '\n'))
-			break;
+		p = w + 1;
 	}
 	return false;
 }
@@ -92,12 +90,11 @@ static bool param_on(const char *v)
 /* Whether the host CPU flags and its KVM module offer nested virtualization. */
 static bool host_nested(const struct host_facts *f, char *why, size_t len)
 {
-	static const struct {
-		const char *flag, *module;
-		size_t value;
+	const struct {
+		const char *flag, *module, *nested;
 	} vendors[] = {
-		{ "vmx", "kvm_intel", offsetof(struct host_facts, nested_intel) },
-		{ "svm", "kvm_amd", offsetof(struct host_facts, nested_amd) },
+		{ "vmx", "kvm_intel", f->nested_intel },
+		{ "svm", "kvm_amd", f->nested_amd },
 	};
 	unsigned i;
 
@@ -106,7 +103,7 @@ static bool host_nested(const struct host_facts *f, char *why, size_t len)
 		return false;
 	}
 	for (i = 0; i < ARRAY_SIZE(vendors); i++) {
-		const char *nested = *(const char *const *)((const char *)f + vendors[i].value);
+		const char *nested = vendors[i].nested;
 
 		if (!cpuinfo_has_flag(f->cpuinfo, vendors[i].flag))
 			continue;
