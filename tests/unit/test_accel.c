@@ -5,8 +5,8 @@
  * ept) and of an AMD EPYC 7763 as GitHub's hosted runners have it (svm, npt,
  * under Microsoft's hypervisor), and of this machine (no vmx/svm, KVM that
  * cannot run QEMU); nested as the 6.1 modules print it: kvm_intel's is a
- * bool (Y/N), kvm_amd's an int (1/0); libvirt capabilities from libvirt's
- * own test data (caps-kvm.xml) and without their kvm domains (caps-tcg-only.xml).
+ * bool (Y/N), kvm_amd's an int (1/0); libvirt's capabilities as this machine
+ * reports them, with a kvm domain (caps-kvm.xml), and without it (caps-tcg-only.xml).
  */
 #include <setjmp.h>
 #include <stdarg.h>
