@@ -144,7 +144,8 @@ test: lint-ci images services checkpatch
 	@$(MAKE) -s -C tests all
 	@$(MAKE) -s -C kvm-patch test-bin
 	@tests/run-tests $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/kvm/tests/test_decode \
-		$(BUILD)/tests/test_lab $(BUILD)/tests/test_lab_shadow $(BUILD)/tests/test_vmx
+		$(BUILD)/tests/test_hang $(BUILD)/tests/test_lab $(BUILD)/tests/test_lab_shadow \
+		$(BUILD)/tests/test_vmx
 
 unit-tests: tools ci-deps
 	@$(MAKE) -s -C tests unit

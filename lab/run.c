@@ -197,11 +197,12 @@ static int prepare_disks(const struct run_opts *o, struct run_paths *p)
 /*
  * L1's kernel stops itself (panic=-1) on the faults that otherwise leave it
  * hanging: a CPU stuck for 20 s (soft lockup: twice watchdog_thresh), a task
- * blocked for 60 s, an RCU stall (21 s by default).
+ * blocked for 60 s, an RCU stall (21 s by default). The last two are sysctls,
+ * set from the command line with the sysctl. prefix.
  */
 #define L1_WATCHDOG_CMDLINE                                                              \
-	"softlockup_panic=1 watchdog_thresh=10 hung_task_panic=1 hung_task_timeout_secs=60 " \
-	"panic_on_rcu_stall=1"
+	"softlockup_panic=1 watchdog_thresh=10 hung_task_panic=1 "                       \
+	"sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.panic_on_rcu_stall=1"
 
 /*
  * A CPU of L1 stuck this long never came back in any boot seen here; L2
@@ -280,26 +281,16 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 {
 	_cleanup_free_ char *name = xasprintf("exitlab-l1-%s", o->l2.run_id);
 	struct l2_params l2 = o->l2;
-	_cleanup_free_ char *params = NULL, *vm_cpus = NULL;
+	_cleanup_free_ char *params = NULL;
 	_cleanup_free_ char *cmdline = NULL;
 
 	/* Only TCG's FPU helpers write another vCPU's flags (struct l2_params). */
 	l2.spare_cpu0 = accel->accel == DOM_ACCEL_TCG && o->l1_vcpus >= 2;
 	params = l2_params_to_cmdline(&l2);
-	/*
-	 * The CPUs that run VMs and nothing else keep no tick of their own
-	 * (nohz_full, RCU callbacks elsewhere), as on a KVM host with cores set
-	 * apart: each of L1's ticks there would interrupt L2 with an exit, and
-	 * under emulation every exit is expensive.
-	 */
-	if (l2.spare_cpu0)
-		vm_cpus = o->l1_vcpus == 2 ? xasprintf("nohz_full=1 rcu_nocbs=1 ")
-					   : xasprintf("nohz_full=1-%u rcu_nocbs=1-%u ",
-						       o->l1_vcpus - 1, o->l1_vcpus - 1);
 	cmdline = xasprintf(
 		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
-		L1_WATCHDOG_CMDLINE " %sinit=/usr/local/sbin/exitlab-l1-init %s %s",
-		vm_cpus ? vm_cpus : "", params, o->l1_cmdline_extra);
+		L1_WATCHDOG_CMDLINE " init=/usr/local/sbin/exitlab-l1-init %s %s",
+		params, o->l1_cmdline_extra);
 	struct dom_config cfg = {
 		.name = name,
 		.accel = accel->accel,
@@ -646,6 +637,8 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		.timeout_s = o->l1_timeout_s,
 		.console_log = p->console,
 		.progress_s = 20,
+		/* The heartbeat's lines say little; L2's progress lines say more. */
+		.progress_skip = L1_HEARTBEAT_MARK,
 		.silence_s = L1_SILENCE_S,
 		.progress_mark = l1_agent_lines,
 		.nmi_grace_s = L1_NMI_GRACE_S,
@@ -870,9 +863,10 @@ int run_lab(const struct run_opts *o)
 		note_last_step(p.console, record);
 		log_error("attempt %u: %s", n, why);
 		if (r == -EINTR) {
+			/* What the attempts so far found is kept, as for a failed run. */
 			log_error("interrupted: L1 destroyed, partial output kept in %s", p.partial);
 			status = 130;
-			goto out;
+			break;
 		}
 		report_failure(&p, bundle);
 		{
@@ -911,7 +905,8 @@ int run_lab(const struct run_opts *o)
 		write_json(p.partial, "failed_attempts.json", failures);
 	write_json(p.partial, "timings.json", run_timings_total(&timings));
 	timings_print(timings.all, stderr);
-	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
+	if (status != 130)
+		log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
 out:
 	if (p.work && status == 0) {
 		_cleanup_free_ char *syslinux_cfg = xasprintf("%s/syslinux.cfg", p.work);

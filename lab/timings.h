@@ -26,6 +26,8 @@ int timings_add_phases(struct json_object *steps, struct json_object *samples);
  * L1_STEP_MARK is what follows the agent's time stamp.
  */
 #define L1_STEP_MARK "L1 step: "
+/* The agent's heartbeat lines (agent.c): "[  17.3s] L1: alive; <step> for 5 s". */
+#define L1_HEARTBEAT_MARK "L1: alive; "
 
 /*
  * The last step L1's agent began, from its console, with the agent's time

@@ -119,12 +119,17 @@ static void on_tick(int timer, void *opaque)
 	*ticked = true;
 }
 
-static void last_console_line(const char *console_log, char *buf, size_t len)
+/* The console's last line, passed over lines holding skip (NULL: none). */
+static void last_console_line(const char *console_log, const char *skip, char *buf, size_t len)
 {
-	_cleanup_free_ char *tail = console_log ? file_tail(console_log, 1) : NULL;
+	_cleanup_free_ char *tail = console_log ? file_tail(console_log, 8) : NULL;
+	char *line = NULL, *p, *save = NULL;
 	size_t i;
 
-	snprintf(buf, len, "%s", tail && *tail ? tail : "(nothing yet)");
+	for (p = tail ? strtok_r(tail, "\n", &save) : NULL; p; p = strtok_r(NULL, "\n", &save))
+		if (!skip || !strstr(p, skip) || !line)
+			line = p;
+	snprintf(buf, len, "%s", line && *line ? line : "(nothing yet)");
 	for (i = 0; buf[i]; i++) {
 		if ((unsigned char)buf[i] < 0x20)
 			buf[i] = ' ';
@@ -246,7 +251,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 		if (o->progress_s && t >= next_progress) {
 			char line[160];
 
-			last_console_line(o->console_log, line, sizeof(line));
+			last_console_line(o->console_log, o->progress_skip, line, sizeof(line));
 			log_info("%s: running for %.0f s; console: %s", o->label, t - started, line);
 			next_progress = t + o->progress_s;
 		}

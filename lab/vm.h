@@ -22,6 +22,7 @@ struct vm_run_opts {
 	unsigned timeout_s;      /* destroyed after this long */
 	const char *console_log; /* its last lines go into errors and progress */
 	unsigned progress_s;     /* a progress line this often; 0: never */
+	const char *progress_skip; /* console lines holding this are not shown in it */
 	/*
 	 * No progress for this long means a hung guest (0: never checked).
 	 * Progress is progress_mark() of the console's text growing (and until
