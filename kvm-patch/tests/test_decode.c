@@ -207,6 +207,20 @@ static void split_u64(void **state)
 	assert_int_equal(lo, 0xffffffffu);
 }
 
+/* The discovery leaf's registers spell the signature, as KVM's 0x40000000. */
+static void discovery_signature(void **state)
+{
+	uint32_t regs[3] = { KVM_EXIT_STATS_SIGNATURE_EBX, KVM_EXIT_STATS_SIGNATURE_ECX,
+			     KVM_EXIT_STATS_SIGNATURE_EDX };
+	char sig[13] = { 0 };
+
+	(void)state;
+	memcpy(sig, regs, 12);
+	assert_string_equal(sig, "KVMExitStats");
+	assert_int_equal(KVM_EXIT_STATS_LEAF_DISCOVERY, 0x4ffffffbu);
+	assert_int_equal(KVM_EXIT_STATS_VERSION, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +230,7 @@ int main(void)
 		cmocka_unit_test(vmx_slots_are_reasons),
 		cmocka_unit_test(named_reasons_and_fast_path),
 		cmocka_unit_test(split_u64),
+		cmocka_unit_test(discovery_signature),
 	};
 
 	return cmocka_run_group_tests_name("kvm_exit_stats_decode", tests, NULL, NULL);
