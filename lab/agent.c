@@ -165,7 +165,8 @@ static int load_kvm(struct agent *a)
 {
 	_cleanup_free_ char *vendor = cpu_vendor(), *param = NULL;
 	const char *module;
-	char *kvm_argv[] = { "modprobe", "kvm", "exit_stats=1", NULL };
+	/* The bare name, as an admin would write it: KERNEL_PARAM_OPS_FL_NOARG (kvm-patch 0001). */
+	char *kvm_argv[] = { "modprobe", "kvm", "exit_stats", NULL };
 	char *vendor_argv[] = { "modprobe", NULL, NULL };
 	char *modinfo_argv[] = { "modinfo", "-F", "vermagic", "kvm", NULL };
 	char *path_argv[] = { "modinfo", "-n", NULL, NULL };
@@ -183,10 +184,10 @@ static int load_kvm(struct agent *a)
 	vendor_argv[1] = (char *)module;
 	path_argv[2] = (char *)module;
 
-	log_info("L1: loading the patched kvm (exit_stats=1) and %s", module);
+	log_info("L1: loading the patched kvm (modprobe kvm exit_stats) and %s", module);
 	r = run_command(kvm_argv, NULL);
 	if (r != 0)
-		return fail(a, "modprobe kvm exit_stats=1 failed (status %d)", r);
+		return fail(a, "modprobe kvm exit_stats failed (status %d)", r);
 	r = run_command(vendor_argv, NULL);
 	if (r != 0)
 		return fail(a, "modprobe %s failed (status %d): is virtualization offered to L1?",
