@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <json-c/json.h>
@@ -241,7 +242,8 @@ static int load_kvm(struct agent *a)
 {
 	_cleanup_free_ char *vendor = cpu_vendor(), *param = NULL;
 	const char *module;
-	char *kvm_argv[] = { "modprobe", "kvm", "exit_stats=1", NULL };
+	/* The bare name, as an admin would write it: KERNEL_PARAM_OPS_FL_NOARG (kvm-patch 0001). */
+	char *kvm_argv[] = { "modprobe", "kvm", "exit_stats", NULL };
 	char *vendor_argv[] = { "modprobe", NULL, NULL };
 	char *modinfo_argv[] = { "modinfo", "-F", "vermagic", "kvm", NULL };
 	char *path_argv[] = { "modinfo", "-n", NULL, NULL };
@@ -259,10 +261,10 @@ static int load_kvm(struct agent *a)
 	vendor_argv[1] = (char *)module;
 	path_argv[2] = (char *)module;
 
-	log_info("L1: loading the patched kvm (exit_stats=1) and %s", module);
+	log_info("L1: loading the patched kvm (modprobe kvm exit_stats) and %s", module);
 	r = run_command(kvm_argv, NULL);
 	if (r != 0)
-		return fail(a, "modprobe kvm exit_stats=1 failed (status %d)", r);
+		return fail(a, "modprobe kvm exit_stats failed (status %d)", r);
 	r = run_command(vendor_argv, NULL);
 	if (r != 0)
 		return fail(a, "modprobe %s failed (status %d): is virtualization offered to L1?",
@@ -634,6 +636,74 @@ static void net_sink_stop(struct net_sink *s)
 }
 
 /*
+ * KVM's per-VM debugfs view of the counters (kvm-patch 0005): read every
+ * 2 s while L2 runs, the last read of each VM's exit_stats kept, since the
+ * file goes with the VM. Reading it costs the VMs no exit.
+ */
+#define KVM_DEBUGFS "/sys/kernel/debug/kvm"
+
+struct debugfs_watch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	struct json_object *last; /* { "<pid>-<fd>": "file text" } */
+	volatile bool stop, started;
+};
+
+static void debugfs_watch_once(struct debugfs_watch *w)
+{
+	DIR *d = opendir(KVM_DEBUGFS);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL, *text = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf(KVM_DEBUGFS "/%s/exit_stats", de->d_name);
+		if (read_file(path, &text, NULL) < 0)
+			continue;
+		pthread_mutex_lock(&w->lock);
+		json_object_object_add(w->last, de->d_name, json_object_new_string(text));
+		pthread_mutex_unlock(&w->lock);
+	}
+	closedir(d);
+}
+
+static void *debugfs_watch_main(void *opaque)
+{
+	struct debugfs_watch *w = opaque;
+	unsigned tick = 0;
+
+	while (!w->stop) {
+		if (tick++ % 20 == 0)
+			debugfs_watch_once(w);
+		usleep(100 * 1000);
+	}
+	return NULL;
+}
+
+static void debugfs_watch_start(struct debugfs_watch *w)
+{
+	if (access(KVM_DEBUGFS, F_OK) < 0)
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	pthread_mutex_init(&w->lock, NULL);
+	w->last = json_object_new_object();
+	w->stop = false;
+	w->started = pthread_create(&w->thread, NULL, debugfs_watch_main, w) == 0;
+}
+
+static void debugfs_watch_stop(struct debugfs_watch *w, struct json_object *l2)
+{
+	w->stop = true;
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	json_object_object_add(l2, "kvm_debugfs_exit_stats", w->last);
+	pthread_mutex_destroy(&w->lock);
+}
+
+/*
  * A guest whose whole userspace is the probe, started by QEMU directly (the
  * Bochs tier's L2, its bench, the second VM): L1's kernel, an initramfs
  * holding the probe as init, and probe_args as the probe's command line.
@@ -830,6 +900,7 @@ static int run_minimal_l2(struct agent *a)
 		.interrupted = vm_interrupted,
 	};
 	char trace_err[256] = "tracing was not set up";
+	struct debugfs_watch watch;
 	struct utsname u;
 	double seconds = 0;
 	pid_t pid;
@@ -853,7 +924,9 @@ static int run_minimal_l2(struct agent *a)
 	if (r < 0)
 		return fail(a, "cannot start QEMU with the probe (%s) as L2: %s", PROBE_PATH,
 			    strerror(-r));
+	debugfs_watch_start(&watch);
 	r = child_wait(pid, &wo, &seconds);
+	debugfs_watch_stop(&watch, l2);
 	if (l2_ended(a, l2, r < 0 ? r : 0, seconds) < 0)
 		return -EIO;
 	if (r != 0) {
