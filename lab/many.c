@@ -77,6 +77,11 @@ const char *soak_failure_kind(struct json_object *failed_attempt)
 		return fault;
 	if (!error)
 		return "other";
+	/* What the agent in L1 found wrong with L2 comes after L1's own word. */
+	if (strstr(error, "L1 reported a failure"))
+		return strstr(error, "L2 hung") ? "l2-hang"
+		       : strstr(error, "L2 did not finish") ? "l2-timeout"
+							   : "l2-failed";
 	if (strstr(error, "hung") || strstr(error, "no sign of life"))
 		return "hang";
 	if (strstr(error, "stuck"))
@@ -85,7 +90,7 @@ const char *soak_failure_kind(struct json_object *failed_attempt)
 		return "timeout";
 	if (strstr(error, "second VM"))
 		return "second-vm";
-	if (strstr(error, "L1 reported a failure") || strstr(error, "without sending results"))
+	if (strstr(error, "without sending results"))
 		return "l2-failed";
 	return "other";
 }

@@ -29,7 +29,8 @@ unsigned many_default_jobs(unsigned count, long cores, long mem_available_mib,
 /*
  * The kind of a failed attempt, from its env.json/failed_attempts.json
  * record: L1's kernel fault when it named one, else what the run saw
- * ("hang", "timeout", "soft-lockup", "second-vm", "l2-failed", "other").
+ * ("hang", "timeout", "soft-lockup", "second-vm", "l2-hang", "l2-timeout",
+ * "l2-failed", "other").
  */
 const char *soak_failure_kind(struct json_object *failed_attempt);
 

@@ -708,8 +708,17 @@ read:
 	}
 	if (r == 0)
 		return second_vm_died(o, *ret_bundle, why, whylen) ? -EAGAIN : 0;
-	snprintf(why, whylen, "%s", r == -ENODATA ? "L1 stopped without sending results"
-						  : "L1 reported a failure");
+	{
+		struct json_object *error = NULL;
+
+		if (r == -ENODATA)
+			snprintf(why, whylen, "L1 stopped without sending results");
+		else if (*ret_bundle && json_object_object_get_ex(*ret_bundle, "error", &error))
+			snprintf(why, whylen, "L1 reported a failure: %s",
+				 json_object_get_string(error));
+		else
+			snprintf(why, whylen, "L1 reported a failure");
+	}
 	return -EAGAIN;
 }
 

@@ -53,6 +53,11 @@ static void failure_kinds(void **state)
 			    "timeout");
 	assert_string_equal(kind_of("{\"error\":\"the second VM ended before L2 did\"}"), "second-vm");
 	assert_string_equal(kind_of("{\"error\":\"L1 reported a failure\"}"), "l2-failed");
+	/* L2's hang, as the agent reports it: not L1's. */
+	assert_string_equal(kind_of("{\"error\":\"L1 reported a failure: L2 hung: no console "
+				    "output and no sample for 180 s\"}"), "l2-hang");
+	assert_string_equal(kind_of("{\"error\":\"L1 reported a failure: L2 did not finish "
+				    "within 900 s\"}"), "l2-timeout");
 	assert_string_equal(kind_of("{\"error\":\"something new\"}"), "other");
 	assert_string_equal(kind_of("{}"), "other");
 }
