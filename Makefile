@@ -6,6 +6,7 @@ include tests/unit-tests.mk
 OVERLAY   := $(BUILD)/overlay
 MODULES   := $(BUILD)/kvm/modules/$(KERNEL_ABI)
 EXITLAB   := $(BUILD)/lab/exitlab
+AGENT     := $(BUILD)/lab/exitlab-agent
 PROBE     := $(BUILD)/probes/exitlab-probe
 REPORT    := $(BUILD)/report/exitlab-report
 LAB_ARGS  ?=
@@ -54,8 +55,9 @@ assemble-overlays:
 		install -m 0644 $$f $(OVERLAY)/l1/lib/modules/$(KERNEL_ABI)/updates/; done
 	@cmp -s lab/l1-init $(OVERLAY)/l1/usr/local/sbin/exitlab-l1-init || \
 		install -m 0755 lab/l1-init $(OVERLAY)/l1/usr/local/sbin/exitlab-l1-init
-	@cmp -s $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab || \
-		install -m 0755 $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab
+	@rm -f $(OVERLAY)/l1/usr/local/bin/exitlab  # the agent before it had a binary of its own
+	@cmp -s $(AGENT) $(OVERLAY)/l1/usr/local/bin/exitlab-agent || \
+		install -m 0755 $(AGENT) $(OVERLAY)/l1/usr/local/bin/exitlab-agent
 	@cmp -s $(PROBE) $(OVERLAY)/l1/usr/local/bin/exitlab-probe || \
 		install -m 0755 $(PROBE) $(OVERLAY)/l1/usr/local/bin/exitlab-probe
 	@cmp -s $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe || \

@@ -10,7 +10,7 @@
 #define EXITLAB_LEAF_REASON_EXITS 0x4FFFFFFDu
 #define EXITLAB_LEAF_REASON_CYCLES 0x4FFFFFFCu
 #define EXITLAB_UNDEFINED_EDX 0xFFFFFFFFu
-/* ECX of marker reads of the total leaf, which ignores ECX (see lab/oracle.h). */
+/* ECX of marker reads of the total leaf, which ignores ECX (see lab/l1/oracle.h). */
 #define EXITLAB_MARK_TRACE_START 0xE1A50001u
 #define EXITLAB_MARK_TRACE_END 0xE1A50002u
 

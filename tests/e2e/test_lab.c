@@ -20,8 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../lab/results.h"
-#include "../../lab/util.h"
+#include "../../lab/l0/results.h"
+#include "../../lab/common/util.h"
 #include "oracle_check.h"
 
 #ifdef E2E_SHADOW_PAGING
@@ -54,7 +54,7 @@ static int run_lab_once(void **state)
 		 */
 		"--l2-vcpus", "2", "--second-vm",
 		/*
-		 * L0's QEMU races under TCG (README, "When L1 fails"). With VMs
+		 * L0's QEMU races under TCG (docs/2026-11-26-l1-failures-under-tcg.md). With VMs
 		 * kept off L1's CPU 0 most boots run through, but not all. A
 		 * failed boot costs ~4 min (an oops; a stuck CPU is given up
 		 * after 2 min), a silent hang ~10; retries are cheap next to a

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../lab/bochs.h"
-#include "../../lab/results.h"
-#include "../../lab/util.h"
+#include "../../lab/l0/bochs.h"
+#include "../../lab/l0/results.h"
+#include "../../lab/common/util.h"
 #include "oracle_check.h"
 
 /*

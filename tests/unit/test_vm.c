@@ -11,8 +11,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "../../lab/util.h"
-#include "../../lab/vm.h"
+#include "../../lab/common/util.h"
+#include "../../lab/common/vm.h"
 
 /*
  * Refused whatever libvirt's version: test:///default already runs a domain

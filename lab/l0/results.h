@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../probes/reasons.h"
+#include "reasons.h"
 
 struct reason_row {
 	uint32_t reason;

@@ -5,7 +5,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "../probes/reasons.h"
+#include "reasons.h"
 
 /*
  * The oracle: KVM's own kvm:kvm_exit tracepoint in L1, recorded between two

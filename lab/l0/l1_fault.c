@@ -227,10 +227,10 @@ const char *l1_fault_explanation(enum l1_fault kind)
 	case L1_FAULT_GUEST_GS:
 		return "L1 took an interrupt while a guest's GS base was loaded and its entry "
 		       "code faulted until the stack ran out: the known fault of nested SVM "
-		       "under TCG (README, \"When L1 fails\"); hardware holds interrupts off there";
+		       "under TCG (docs/2026-11-26-l1-failures-under-tcg.md); hardware holds interrupts off there";
 	case L1_FAULT_SOFT_LOCKUP:
 		return "a CPU of L1 stopped answering (soft lockup), as nested SVM under TCG "
-		       "does now and then (README, \"When L1 fails\")";
+		       "does now and then (docs/2026-11-26-l1-failures-under-tcg.md)";
 	case L1_FAULT_RCU_STALL:
 		return "L1's RCU stalled: a CPU of L1 stopped answering";
 	case L1_FAULT_HANG:

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
 #include "run.h"
+#include "params.h"
 #include "seed.h"
 #include "util.h"
 #include "vm.h"
@@ -20,7 +20,6 @@
 static const char usage[] =
 	"usage: exitlab run [options]     run the whole chain from this host (L0)\n"
 	"       exitlab bench [options]   CPUID round trips in L2 under stock, off and on KVM\n"
-	"       exitlab agent             inside L1 only: run L2 and report to L0\n"
 	"\n"
 	"run options:\n"
 	"  --run-id ID          name of the run (default: UTC time, e.g. 20261124T140100Z)\n"
@@ -216,7 +215,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 	/*
 	 * Under TCG the VMs keep off L1's CPU 0 (struct l2_params, spare_cpu0);
 	 * with one L1 CPU for each of L2's vCPUs besides it, L2's vCPUs do not
-	 * share a CPU (README, "When L1 fails": a third of the time saved).
+	 * share a CPU (docs/2026-11-26-l1-failures-under-tcg.md: a third of the time saved).
 	 */
 	if (!o.l1_vcpus)
 		o.l1_vcpus = o.l2.vcpus + 1 > 64 ? 64 : o.l2.vcpus + 1;
@@ -267,8 +266,6 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (!strcmp(argv[1], "bench"))
 		return cmd_run(argc - 1, argv + 1, true);
-	if (!strcmp(argv[1], "agent"))
-		return agent_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return 0;

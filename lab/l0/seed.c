@@ -5,24 +5,9 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "exitlab/contract.h"
+#include "params.h"
 #include "util.h"
-
-bool run_id_valid(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-	size_t i;
-
-	if (n == 0 || n > 64 || id[0] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = id[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
 
 static void json_putp(struct json_object **o)
 {

@@ -4,13 +4,6 @@
 
 #include <stdbool.h>
 
-/* Where the L2 guest sends its probe output: a virtio-serial port name. */
-#define EXITLAB_RESULTS_PORT "org.exitlab.results"
-#define EXITLAB_PROBE_PATH "/usr/local/bin/exitlab-probe"
-
-/* The TCP port in L1 that L2's network I/O goes to (QEMU user networking: 10.0.2.2). */
-#define EXITLAB_NET_SINK_PORT 7777
-
 /*
  * What L2 does after boot (images/l2-files/usr/local/sbin/exitlab-phases):
  * a checked interval, idle, I/O, a reboot. Zero means the default.
@@ -28,9 +21,6 @@ struct seed_config {
 	const char *run_id;
 	struct seed_phases phases;
 };
-
-/* A run id names files and domains: [A-Za-z0-9._-], 1..64 chars, not starting with '.'. */
-bool run_id_valid(const char *id);
 
 /*
  * cloud-init NoCloud documents. user-data is "#cloud-config" followed by JSON,

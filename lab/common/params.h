@@ -14,6 +14,9 @@ enum l2_mode {
 
 const char *l2_mode_name(enum l2_mode mode);
 
+/* A run id names files and domains: [A-Za-z0-9._-], 1..64 chars, not starting with '.'. */
+bool run_id_valid(const char *id);
+
 /* What L0 tells the agent in L1, carried on L1's kernel command line. */
 struct l2_params {
 	char run_id[65];
@@ -35,8 +38,14 @@ struct l2_params {
 #define L2_PARAMS_DEFAULT \
 	{ .run_id = "manual", .timeout_s = 600, .vcpus = 1, .memory_mib = 1024, .sample_ms = 1000 }
 
-/* "exitlab.run_id=... exitlab.l2_timeout=..." */
+/* "exitlab.contract=1 exitlab.run_id=... exitlab.l2_timeout=..." */
 char *l2_params_to_cmdline(const struct l2_params *p);
+
+/*
+ * The agent's side of the L0-L1 contract version (exitlab/contract.h): 0, or
+ * -EPROTO with the reason in err when L0 passed none or another one.
+ */
+int contract_check_cmdline(const char *cmdline, char *err, size_t errlen);
 
 /* Reads them back; unknown keys are ignored, bad values are -EINVAL with a reason. */
 int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err, size_t errlen);

@@ -6,8 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seed.h"
+#include "exitlab/contract.h"
 #include "util.h"
+
+bool run_id_valid(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	size_t i;
+
+	if (n == 0 || n > 64 || id[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
 
 static const char *const mode_names[] = {
 	[L2_MODE_RUN] = "run",
@@ -23,10 +40,10 @@ const char *l2_mode_name(enum l2_mode mode)
 
 char *l2_params_to_cmdline(const struct l2_params *p)
 {
-	return xasprintf("exitlab.run_id=%s exitlab.l2_timeout=%u exitlab.l2_vcpus=%u "
-			 "exitlab.l2_memory=%u exitlab.sample_ms=%u exitlab.second_vm=%d "
-			 "exitlab.spare_cpu0=%d exitlab.mode=%s",
-			 p->run_id, p->timeout_s, p->vcpus, p->memory_mib, p->sample_ms,
+	return xasprintf("exitlab.contract=%d exitlab.run_id=%s exitlab.l2_timeout=%u "
+			 "exitlab.l2_vcpus=%u exitlab.l2_memory=%u exitlab.sample_ms=%u "
+			 "exitlab.second_vm=%d exitlab.spare_cpu0=%d exitlab.mode=%s",
+			 EXITLAB_CONTRACT_VERSION, p->run_id, p->timeout_s, p->vcpus, p->memory_mib, p->sample_ms,
 			 p->second_vm ? 1 : 0, p->spare_cpu0 ? 1 : 0, l2_mode_name(p->mode));
 }
 
@@ -55,6 +72,24 @@ static int parse_flag(const char *key, const char *value, bool *ret, char *err, 
 		return -EINVAL;
 	}
 	*ret = value[0] == '1';
+	return 0;
+}
+
+int contract_check_cmdline(const char *cmdline, char *err, size_t errlen)
+{
+	_cleanup_free_ char *version = cmdline_get(cmdline, "exitlab.contract");
+	unsigned v;
+
+	if (!version || parse_unsigned(version, 0, 1u << 30, &v) < 0) {
+		snprintf(err, errlen, "no exitlab.contract=%d: L0's exitlab is older than this agent",
+			 EXITLAB_CONTRACT_VERSION);
+		return -EPROTO;
+	}
+	if (v != EXITLAB_CONTRACT_VERSION) {
+		snprintf(err, errlen, "L0 speaks contract %u, this agent %d: rebuild the L1 image",
+			 v, EXITLAB_CONTRACT_VERSION);
+		return -EPROTO;
+	}
 	return 0;
 }
 

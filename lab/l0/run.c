@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "exitlab/contract.h"
 #include "bochs.h"
 #include "domxml.h"
 #include "l1_fault.h"
@@ -175,7 +175,7 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 	params = l2_params_to_cmdline(&l2);
 	cmdline = xasprintf(
 		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
-		"init=/usr/local/sbin/exitlab-l1-init %s %s",
+		"init=" EXITLAB_L1_INIT_PATH " %s %s",
 		params, o->l1_cmdline_extra);
 	struct dom_config cfg = {
 		.name = name,
@@ -315,7 +315,7 @@ static void report_oracle(struct json_object *oracle)
 static int read_bundle(const struct run_paths *p, struct json_object **ret_bundle)
 {
 	_cleanup_free_ char *text = NULL;
-	struct json_object *bundle, *ok, *error;
+	struct json_object *bundle, *schema = NULL, *ok, *error;
 
 	if (read_file(p->bundle, &text, NULL) < 0 || !*text) {
 		log_error("L1 sent no results (the agent in L1 did not finish)");
@@ -328,6 +328,13 @@ static int read_bundle(const struct run_paths *p, struct json_object **ret_bundl
 		return -EBADMSG;
 	}
 	*ret_bundle = bundle;
+	if (!json_object_object_get_ex(bundle, "schema", &schema) ||
+	    strcmp(json_object_get_string(schema), EXITLAB_BUNDLE_SCHEMA) != 0) {
+		log_error("L1's results are not %s but '%s': the L1 image's agent is not this "
+			  "exitlab's", EXITLAB_BUNDLE_SCHEMA,
+			  schema ? json_object_get_string(schema) : "");
+		return -EPROTO;
+	}
 	if (json_object_object_get_ex(bundle, "ok", &ok) && json_object_get_boolean(ok))
 		return 0;
 	if (json_object_object_get_ex(bundle, "error", &error))
@@ -440,7 +447,7 @@ static int boot_l1_bochs(const struct run_opts *o, struct run_paths *p, double *
 	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
 	/* quiet: every console byte costs emulated time under Bochs. */
 	_cleanup_free_ char *cmdline = xasprintf(
-		"ro console=ttyS0 quiet panic=-1 init=/usr/local/sbin/exitlab-l1-init %s %s", params,
+		"ro console=ttyS0 quiet panic=-1 init=" EXITLAB_L1_INIT_PATH " %s %s", params,
 		o->l1_cmdline_extra);
 	struct bochs_l1 b = {
 		.kernel = p->kernel,

@@ -7,7 +7,7 @@
 
 /*
  * What L1's kernel said went wrong in a failed attempt, read off its console:
- * the ways nested SVM under TCG is known to break L1 (README, "L1 panics")
+ * the ways nested SVM under TCG is known to break L1 (docs/2026-11-26-l1-failures-under-tcg.md)
  * are named, so that a retry says why; anything else stays "other".
  */
 enum l1_fault {

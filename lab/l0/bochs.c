@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "exitlab/contract.h"
 #include "child.h"
 #include "util.h"
 

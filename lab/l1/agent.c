@@ -16,11 +16,11 @@
 #include <sys/wait.h>
 
 #include "child.h"
+#include "exitlab/contract.h"
 #include "cpio.h"
 #include "domxml.h"
 #include "oracle.h"
 #include "params.h"
-#include "seed.h"
 #include "util.h"
 #include "vm.h"
 
@@ -28,7 +28,6 @@
 #define L2_CONSOLE RUN_DIR "/l2-console.log"
 #define L2_RESULTS RUN_DIR "/l2-results.jsonl"
 #define L2_INITRAMFS RUN_DIR "/l2-probe.cpio"
-#define PROBE_PATH "/usr/local/bin/exitlab-probe"
 #define TRACE_INSTANCE "/sys/kernel/tracing/instances/exitlab"
 /* L0 attaches the seed as the second disk and L2's root overlay as the third. */
 #define SEED_DEVICE "/dev/vdb"
@@ -546,7 +545,7 @@ static int probe_vm_spawn(const struct probe_vm *vm, pid_t *ret_pid)
 	console = xasprintf("file:%s", vm->console_path);
 	if (vm->results_path)
 		results = xasprintf("file:%s", vm->results_path);
-	r = cpio_write_single(L2_INITRAMFS, "init", PROBE_PATH);
+	r = cpio_write_single(L2_INITRAMFS, "init", EXITLAB_PROBE_PATH);
 	if (r < 0)
 		return r;
 	{
@@ -720,7 +719,7 @@ static int run_minimal_l2(struct agent *a)
 		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
 	r = probe_vm_spawn(&vm, &pid);
 	if (r < 0)
-		return fail(a, "cannot start QEMU with the probe (%s) as L2: %s", PROBE_PATH,
+		return fail(a, "cannot start QEMU with the probe (%s) as L2: %s", EXITLAB_PROBE_PATH,
 			    strerror(-r));
 	r = child_wait(pid, &wo, &seconds);
 	if (l2_ended(a, l2, r < 0 ? r : 0, seconds) < 0)
@@ -1056,12 +1055,13 @@ int agent_main(int argc, char **argv)
 	log_init();
 	a.bundle = json_object_new_object();
 	a.l1 = json_object_new_object();
-	add_str(a.bundle, "schema", "exitlab-l1/1");
+	add_str(a.bundle, "schema", EXITLAB_BUNDLE_SCHEMA);
 	json_object_object_add(a.bundle, "l1", a.l1);
 	uname(&u);
 	add_str(a.l1, "kernel", u.release);
 
 	if (read_file("/proc/cmdline", &cmdline, NULL) < 0 ||
+	    contract_check_cmdline(cmdline, err, sizeof(err)) < 0 ||
 	    l2_params_from_cmdline(cmdline, &a.params, err, sizeof(err)) < 0) {
 		r = fail(&a, "bad L1 kernel command line: %s", err);
 		goto out;

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_CONTRACT_H
+#define EXITLAB_CONTRACT_H
+
+/*
+ * What L0 (exitlab) and L1 (exitlab-agent) agree on. They are built from
+ * one tree, but run from different images: a cached L1 image can hold an
+ * agent older than the orchestrator. So both sides check the version: L0
+ * passes it on L1's command line (exitlab.contract=), the agent refuses
+ * another one, and the agent's bundle carries it back in its schema name.
+ * Bump it whenever anything below or the bundle's fields change meaning.
+ */
+#define EXITLAB_CONTRACT_VERSION 1
+#define EXITLAB_BUNDLE_SCHEMA "exitlab-l1/1"
+
+/* The virtio-serial port that carries the agent's bundle from L1 to L0. */
+#define EXITLAB_BUNDLE_PORT "org.exitlab.bundle"
+
+/* The virtio-serial port on which L2's probe output reaches L1. */
+#define EXITLAB_RESULTS_PORT "org.exitlab.results"
+
+/* The probe, at the same path in L1's and L2's images (top Makefile's overlay step). */
+#define EXITLAB_PROBE_PATH "/usr/local/bin/exitlab-probe"
+
+/* L1's PID 1 (lab/l1-init), which execs the agent. */
+#define EXITLAB_L1_INIT_PATH "/usr/local/sbin/exitlab-l1-init"
+
+/* The TCP port in L1 that L2's network I/O goes to (QEMU user networking: 10.0.2.2). */
+#define EXITLAB_NET_SINK_PORT 7777
+
+/*
+ * Where there is no virtio-serial (L1 in Bochs), a raw disk carries L1's
+ * results: L0 writes the magic at its start, the agent writes the bundle,
+ * NUL-terminated, at the offset.
+ */
+#define EXITLAB_RESULTS_DISK_MAGIC "EXITLAB-RESULTS-DISK/1\n"
+#define EXITLAB_RESULTS_DISK_OFFSET 4096
+#define EXITLAB_RESULTS_DISK_SIZE (16u << 20)
+
+#endif
