@@ -12,10 +12,26 @@
 #include <time.h>
 
 #include "run.h"
+#include "backend.h"
 #include "params.h"
 #include "seed.h"
 #include "util.h"
 #include "vm.h"
+
+static const struct l0_backend_ops *const l0_backends[] = {
+	&l0_libvirt_backend,
+	&l0_bochs_backend,
+};
+
+static const struct l0_backend_ops *l0_backend_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(l0_backends); i++)
+		if (!strcmp(l0_backends[i]->name, name))
+			return l0_backends[i];
+	return NULL;
+}
 
 static const char usage[] =
 	"usage: exitlab run [options]     run the whole chain from this host (L0)\n"
@@ -97,6 +113,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 		{}
 	};
 	struct run_opts o = {
+		.l0 = &l0_libvirt_backend,
 		.uri = "qemu:///system",
 		.images_dir = "build/images",
 		.results_dir = "results",
@@ -189,11 +206,8 @@ static int cmd_run(int argc, char **argv, bool bench)
 			o.l2.second_vm = true;
 			break;
 		case OPT_L0:
-			if (!strcmp(optarg, "libvirt")) {
-				o.l0 = L0_LIBVIRT;
-			} else if (!strcmp(optarg, "bochs")) {
-				o.l0 = L0_BOCHS;
-			} else {
+			o.l0 = l0_backend_named(optarg);
+			if (!o.l0) {
 				fprintf(stderr, "exitlab: --l0 takes libvirt or bochs, not '%s'\n",
 					optarg);
 				r = -EINVAL;
@@ -219,18 +233,8 @@ static int cmd_run(int argc, char **argv, bool bench)
 	 */
 	if (!o.l1_vcpus)
 		o.l1_vcpus = o.l2.vcpus + 1 > 64 ? 64 : o.l2.vcpus + 1;
-	if (o.l0 == L0_BOCHS) {
-		/* Under Bochs the bench counts instructions: no emulation noise. */
-		o.l2.mode = bench ? L2_MODE_MINIMAL_BENCH : L2_MODE_MINIMAL;
-		if (!l1_memory_set)
-			o.l1_memory_mib = 1024;
-		if (!l2_memory_set)
-			o.l2.memory_mib = 256;
-		if (o.l1_memory_mib > 4096) {
-			fprintf(stderr, "exitlab: --l1-memory above 4096 is more than Bochs offers\n");
-			return 2;
-		}
-	}
+	if (o.l0->settle_options(&o, l1_memory_set, l2_memory_set) < 0)
+		return 2;
 	if (run_id) {
 		if (!run_id_valid(run_id)) {
 			fprintf(stderr, "exitlab: --run-id '%s': use 1-64 of [A-Za-z0-9._-], "

@@ -2,35 +2,38 @@
 #include "run.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "backend.h"
 #include "exitlab/contract.h"
-#include "bochs.h"
-#include "domxml.h"
 #include "l1_fault.h"
 #include "results.h"
-#include "seed.h"
 #include "util.h"
-#include "vm.h"
 
-struct run_paths {
-	char *kernel, *initrd, *l1_image, *l2_image;
-	char *work, *l1_overlay, *l2_overlay, *seed_dir, *seed_iso, *bundle;
-	char *partial, *final, *console, *tool_log;
-};
-
-/*
- * The host that boots L1 for one attempt: whichever it is, L1 ends powered
- * off, its console in p->console and its bundle (if any) in p->bundle.
- */
+/* The backend of this run and its private state. */
 struct l1_host {
-	enum l0_kind kind;
-	virConnectPtr conn;         /* libvirt */
-	struct accel_choice accel;  /* libvirt */
+	const struct l0_backend_ops *ops;
+	void *data;
 };
+
+enum l0_outcome_kind l0_outcome_set(struct l0_outcome *out, enum l0_outcome_kind kind, int error,
+				    const char *fmt, ...)
+{
+	va_list ap;
+
+	out->kind = kind;
+	out->error = error;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	return kind;
+}
 
 static void run_paths_free(struct run_paths *p)
 {
@@ -73,15 +76,6 @@ static int check_images(const struct run_opts *o, struct run_paths *p)
 	return 0;
 }
 
-static int make_overlay(const char *base, const char *overlay, const char *log)
-{
-	char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
-			 (char *)base, (char *)overlay, NULL };
-	int r = run_command(argv, log);
-
-	return r == 0 ? 0 : (r < 0 ? r : -EIO);
-}
-
 static int prepare_dirs(const struct run_opts *o, struct run_paths *p)
 {
 	char cwd[PATH_MAX];
@@ -115,89 +109,6 @@ static int prepare_dirs(const struct run_opts *o, struct run_paths *p)
 	p->console = xasprintf("%s/l1-console.log", p->partial);
 	p->tool_log = xasprintf("%s/tools.log", p->partial);
 	return 0;
-}
-
-/* Fresh disks for an attempt: every attempt boots from the pristine images. */
-static int prepare_disks(const struct run_opts *o, struct run_paths *p)
-{
-	struct seed_config seed = { .run_id = o->l2.run_id, .phases = o->phases };
-	int r;
-
-	unlink(p->l1_overlay);
-	unlink(p->l2_overlay);
-	unlink(p->bundle);
-	r = make_overlay(p->l1_image, p->l1_overlay, p->tool_log);
-	if (r == 0)
-		r = make_overlay(p->l2_image, p->l2_overlay, p->tool_log);
-	if (r < 0) {
-		log_error("qemu-img could not create the run's overlays (see %s)", p->tool_log);
-		return r;
-	}
-	r = seed_build_iso(&seed, p->seed_dir, p->seed_iso, p->tool_log);
-	if (r < 0) {
-		log_error("could not build the cloud-init seed image (see %s)", p->tool_log);
-		return r;
-	}
-	return 0;
-}
-
-/*
- * L1's agent silent this long means L1 hangs: it prints L2's progress every
- * 20 s and its own at least once a minute.
- */
-#define L1_SILENCE_S 300
-
-/*
- * A CPU of L1 stuck this long never came back in any boot seen here; L2
- * cannot finish, and the L1 timeout is 20 minutes away.
- */
-#define L1_LOCKUP_GIVE_UP_S 120
-
-static bool l1_cannot_finish(const char *console)
-{
-	return l1_fault_longest_lockup(console) >= L1_LOCKUP_GIVE_UP_S;
-}
-
-/*
- * unknown_nmi_panic, panic_print=0x40: an NMI sent to a hung L1 panics it,
- * and a panic prints every CPU's backtrace, so a hang says where it was.
- */
-static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
-		  const struct run_paths *p, char **ret_xml)
-{
-	_cleanup_free_ char *name = xasprintf("exitlab-l1-%s", o->l2.run_id);
-	struct l2_params l2 = o->l2;
-	_cleanup_free_ char *params = NULL;
-	_cleanup_free_ char *cmdline = NULL;
-
-	/* Only TCG's FPU helpers write another vCPU's flags (struct l2_params). */
-	l2.spare_cpu0 = accel->accel == DOM_ACCEL_TCG && o->l1_vcpus >= 2;
-	params = l2_params_to_cmdline(&l2);
-	cmdline = xasprintf(
-		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
-		"init=" EXITLAB_L1_INIT_PATH " %s %s",
-		params, o->l1_cmdline_extra);
-	struct dom_config cfg = {
-		.name = name,
-		.accel = accel->accel,
-		.cpu = accel->cpu,
-		.memory_mib = o->l1_memory_mib,
-		.vcpus = o->l1_vcpus,
-		.kernel = p->kernel,
-		.initrd = p->initrd,
-		.cmdline = cmdline,
-		.disks = {
-			{ .path = p->l1_overlay, .format = "qcow2", .target = "vda" },
-			{ .path = p->seed_iso, .format = "raw", .target = "vdb", .readonly = true },
-			{ .path = p->l2_overlay, .format = "qcow2", .target = "vdc" },
-		},
-		.n_disks = 3,
-		.channels = { { .name = EXITLAB_BUNDLE_PORT, .path = p->bundle } },
-		.n_channels = 1,
-		.console_log = p->console,
-	};
-
-	return dom_config_to_xml(&cfg, ret_xml);
 }
 
 static void print_tail(const char *what, const char *text)
@@ -237,47 +148,12 @@ static struct json_object *environment(const struct run_opts *o, const struct l1
 				       struct json_object *l1)
 {
 	struct json_object *env = json_object_new_object();
-	const struct accel_choice *accel = &host->accel;
-	virConnectPtr conn = host->conn;
-	unsigned long hv = 0, lib = 0;
-	char buf[64];
 
 	json_object_object_add(env, "run_id", json_object_new_string(o->l2.run_id));
-	if (host->kind == L0_BOCHS) {
-		_cleanup_free_ char *version = bochs_version();
-
-		json_object_object_add(env, "accelerator", json_object_new_string("bochs"));
-		json_object_object_add(env, "accelerator_reason",
-				       json_object_new_string("--l0 bochs: Bochs emulates Intel VMX, "
-							      "which nothing else here runs"));
-		json_object_object_add(env, "l1_cpu", json_object_new_string(BOCHS_CPU_MODEL));
-		json_object_object_add(env, "l0_bochs_version",
-				       version ? json_object_new_string(version) : NULL);
-		json_object_object_add(env, "cycles_note",
-				       json_object_new_string("Bochs counts instructions, not time: "
-							      "cycle figures are only monotonic"));
-	} else {
-		json_object_object_add(env, "accelerator",
-				       json_object_new_string(accel->accel == DOM_ACCEL_KVM ? "kvm"
-											    : "tcg"));
-		json_object_object_add(env, "accelerator_reason",
-				       json_object_new_string(accel->why));
-		json_object_object_add(env, "l1_cpu",
-				       json_object_new_string(accel->cpu == DOM_CPU_HOST
-								      ? "host-passthrough"
-								      : "EPYC,+svm"));
-	}
+	host->ops->record_environment(host->data, env);
 	json_object_object_add(env, "l1_vcpus", json_object_new_int((int)o->l1_vcpus));
 	json_object_object_add(env, "l1_memory_mib", json_object_new_int((int)o->l1_memory_mib));
 	json_object_object_add(env, "l1_cmdline_extra", json_object_new_string(o->l1_cmdline_extra));
-	if (conn && virConnectGetVersion(conn, &hv) == 0) {
-		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
-		json_object_object_add(env, "l0_qemu_version", json_object_new_string(buf));
-	}
-	if (conn && virConnectGetLibVersion(conn, &lib) == 0) {
-		snprintf(buf, sizeof(buf), "%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
-		json_object_object_add(env, "l0_libvirt_version", json_object_new_string(buf));
-	}
 	if (l1)
 		json_object_object_add(env, "l1", json_object_get(l1));
 	return env;
@@ -437,44 +313,6 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 }
 
 /*
- * One boot of L1 that ran L2 to its end. Returns 0 with the bundle, -EINTR,
- * -EAGAIN for a failure another attempt may not have (TCG's nested SVM
- * stalls or crashes now and then), or another error that will not go away.
- */
-static int boot_l1_bochs(const struct run_opts *o, struct run_paths *p, double *ret_seconds,
-			 char *why, size_t whylen)
-{
-	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
-	/* quiet: every console byte costs emulated time under Bochs. */
-	_cleanup_free_ char *cmdline = xasprintf(
-		"ro console=ttyS0 quiet panic=-1 init=" EXITLAB_L1_INIT_PATH " %s %s", params,
-		o->l1_cmdline_extra);
-	struct bochs_l1 b = {
-		.kernel = p->kernel,
-		.initrd = p->initrd,
-		.l1_image = p->l1_image,
-		.work_dir = p->work,
-		.cmdline = cmdline,
-		.memory_mib = o->l1_memory_mib,
-		.timeout_s = o->l1_timeout_s,
-		.console_log = p->console,
-		.bundle_path = p->bundle,
-		.tool_log = p->tool_log,
-		.interrupted = vm_interrupted,
-	};
-	int r;
-
-	log_info("L1: booting the patched KVM host in Bochs (%s, emulated VMX, %u MiB), "
-		 "timeout %u s", BOCHS_CPU_MODEL, o->l1_memory_mib, o->l1_timeout_s);
-	r = bochs_run_l1(&b, ret_seconds, why, whylen);
-	if (r == -ETIMEDOUT || r == -ENODATA)
-		return -EAGAIN;
-	if (r == 0)
-		log_info("L1: stopped after %.1f s", *ret_seconds);
-	return r;
-}
-
-/*
  * Whether the second VM asked for ended before L2 did: then the run cannot
  * show that another VM's exits stay out of L2's counts, and the attempt is
  * tried again. Under nested TCG that VM sometimes ends at once, status 0
@@ -496,74 +334,32 @@ static bool second_vm_died(const struct run_opts *o, struct json_object *bundle,
 	return true;
 }
 
-static int attempt(const struct run_opts *o, struct run_paths *p, const struct l1_host *host,
-		   struct json_object **ret_bundle, double *ret_seconds, char *why, size_t whylen)
+/*
+ * One boot of L1 that ran L2 to its end: L0_OK with the bundle, or why not.
+ * Whatever the backend, a boot whose agent sent no good bundle, or whose
+ * second VM died early, may go better another time.
+ */
+static enum l0_outcome_kind attempt(const struct run_opts *o, const struct run_paths *p,
+				    const struct l1_host *host, struct json_object **ret_bundle,
+				    struct l0_outcome *out)
 {
-	_cleanup_free_ char *xml = NULL;
-	const struct accel_choice *accel = &host->accel;
-	struct vm_run_opts vo = {
-		.label = "L1",
-		.timeout_s = o->l1_timeout_s,
-		.console_log = p->console,
-		.progress_s = 20,
-		.silence_s = L1_SILENCE_S,
-		.progress_mark = l1_agent_lines,
-		.nmi_grace_s = 60,
-		.cannot_finish = l1_cannot_finish,
-	};
 	int r;
 
-	if (host->kind == L0_BOCHS) {
-		unlink(p->bundle);
-		r = boot_l1_bochs(o, p, ret_seconds, why, whylen);
-		if (r < 0)
-			return r;
-		goto read;
-	}
-	r = prepare_disks(o, p);
-	if (r < 0) {
-		snprintf(why, whylen, "could not prepare the run's disks");
-		return r;
-	}
-	r = l1_xml(o, accel, p, &xml);
-	if (r < 0) {
-		snprintf(why, whylen, "cannot build the L1 domain XML: %s", strerror(-r));
-		return r;
-	}
-	log_info("L1: booting the patched KVM host (%s, %u vCPU, %u MiB), timeout %u s",
-		 accel->accel == DOM_ACCEL_KVM ? "kvm" : "tcg", o->l1_vcpus, o->l1_memory_mib,
-		 o->l1_timeout_s);
-	r = vm_run(host->conn, xml, &vo, ret_seconds);
-	if (r == -EINTR) {
-		snprintf(why, whylen, "interrupted");
-		return r;
-	}
-	if (r == -ETIMEDOUT) {
-		snprintf(why, whylen, "L1 did not finish within %u s; destroyed it", o->l1_timeout_s);
-		return -EAGAIN;
-	}
-	if (r == -ENOTRECOVERABLE) {
-		snprintf(why, whylen, "a CPU of L1 has been stuck for %u s or more (soft lockup); "
-			 "destroyed it", L1_LOCKUP_GIVE_UP_S);
-		return -EAGAIN;
-	}
-	if (r == -ETIME) {
-		snprintf(why, whylen, "L1 hung: its agent printed nothing for %u s; destroyed it",
-			 L1_SILENCE_S);
-		return -EAGAIN;
-	}
-	if (r < 0) {
-		snprintf(why, whylen, "L1 did not start: %s", vm_last_error());
-		return r;
-	}
-	log_info("L1: stopped after %.1f s", *ret_seconds);
-read:
+	(void)unlink(p->bundle);
+	if (host->ops->boot(host->data, o, p, out) != L0_OK)
+		return out->kind;
+	log_info("L1: stopped after %.1f s", out->l1_seconds);
 	r = read_bundle(p, ret_bundle);
-	if (r == 0)
-		return second_vm_died(o, *ret_bundle, why, whylen) ? -EAGAIN : 0;
-	snprintf(why, whylen, "%s", r == -ENODATA ? "L1 stopped without sending results"
-						  : "L1 reported a failure");
-	return -EAGAIN;
+	if (r < 0)
+		return l0_outcome_set(out, L0_RETRY, r, "%s", r == -ENODATA
+				      ? "L1 stopped without sending results" : "L1 reported a failure");
+	{
+		char why[sizeof(out->reason)];
+
+		if (second_vm_died(o, *ret_bundle, why, sizeof(why)))
+			return l0_outcome_set(out, L0_RETRY, -ECHILD, "%s", why);
+	}
+	return L0_OK;
 }
 
 /* Names what L1's kernel reported in a failed attempt, in the log and in env.json. */
@@ -637,86 +433,68 @@ static int save_bench(const struct run_paths *p, const struct l1_host *host,
 	       "  patched, exit_stats=1  %10.1f ns\n"
 	       "  on/off    %.4f (goal <= 1.02)\n"
 	       "  off/stock %.4f\n",
-	       host->kind == L0_BOCHS ? "one L2 boot each; Bochs counts instructions, so ns are "
-					"emulated" : "in each of 2 L2 boots, mirrored order",
+	       host->ops->bench_method,
 	       figures[0], figures[1], figures[2], figures[2] / figures[1], figures[1] / figures[0]);
 	return 0;
+}
+
+/* Keeps a failed attempt's console and says in failures why it failed. */
+static void record_failure(const struct run_paths *p, unsigned n, const struct l0_outcome *out,
+			   struct json_object *failures)
+{
+	_cleanup_free_ char *kept = xasprintf("%s/l1-console.attempt%u.log", p->partial, n);
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "attempt", json_object_new_int((int)n));
+	json_object_object_add(f, "error", json_object_new_string(out->reason));
+	note_l1_fault(p->console, f);
+	(void)rename(p->console, kept);
+	json_object_object_add(f, "console", json_object_new_string(kept));
+	json_object_array_add(failures, f);
 }
 
 int run_lab(const struct run_opts *o)
 {
 	struct run_paths p = { 0 };
-	struct l1_host host = { .kind = o->l0 };
+	struct l1_host host = { .ops = o->l0 };
 	struct json_object *bundle = NULL, *failures = json_object_new_array();
-	double seconds = 0;
+	struct l0_outcome out = { .kind = L0_FATAL };
 	unsigned n;
-	int r = -EIO, status = 1;
+	int status = 1;
 
-	if (check_images(o, &p) < 0)
+	host.data = calloc(1, host.ops->data_size ? host.ops->data_size : 1);
+	if (!host.data || check_images(o, &p) < 0)
 		goto out;
-	if (host.kind == L0_BOCHS) {
-		char why[256];
-
-		if (!bochs_available(why, sizeof(why))) {
-			log_error("--l0 bochs: %s", why);
-			goto out;
-		}
-		log_info("L0: Bochs (emulated Intel VMX, %s), chosen with --l0 bochs",
-			 BOCHS_CPU_MODEL);
-	} else {
-		if (vm_connect(o->uri, 3, &host.conn) < 0) {
-			log_error("libvirtd is not reachable at %s (%s): start it with 'make services'",
-				  o->uri, vm_last_error());
-			goto out;
-		}
-		log_info("choosing the accelerator for L1 (a trial KVM guest first)");
-		r = accel_choose(host.conn, o->accel, p.kernel, &host.accel);
-		if (r < 0) {
-			log_error("%s", host.accel.why);
-			goto out;
-		}
-		log_info("accelerator: %s", host.accel.why);
-	}
+	if (host.ops->prepare(host.data, o, &p) < 0)
+		goto out;
 	if (prepare_dirs(o, &p) < 0)
 		goto out;
 
 	for (n = 1; n <= o->attempts; n++) {
-		char why[512] = "";
-
 		log_info("run %s, attempt %u of %u", o->l2.run_id, n, o->attempts);
 		json_object_put(bundle);
 		bundle = NULL;
-		r = attempt(o, &p, &host, &bundle, &seconds, why, sizeof(why));
-		if (r == 0)
+		memset(&out, 0, sizeof(out));
+		if (attempt(o, &p, &host, &bundle, &out) == L0_OK)
 			break;
-		log_error("attempt %u: %s", n, why);
-		if (r == -EINTR) {
+		log_error("attempt %u: %s", n, out.reason);
+		if (out.kind == L0_INTERRUPTED) {
 			log_error("interrupted: L1 destroyed, partial output kept in %s", p.partial);
 			status = 130;
 			goto out;
 		}
 		report_failure(&p, bundle);
-		{
-			_cleanup_free_ char *kept = xasprintf("%s/l1-console.attempt%u.log", p.partial, n);
-			struct json_object *f = json_object_new_object();
-
-			json_object_object_add(f, "attempt", json_object_new_int((int)n));
-			json_object_object_add(f, "error", json_object_new_string(why));
-			note_l1_fault(p.console, f);
-			rename(p.console, kept);
-			json_object_object_add(f, "console", json_object_new_string(kept));
-			json_object_array_add(failures, f);
-		}
-		if (r != -EAGAIN)
+		record_failure(&p, n, &out, failures);
+		if (out.kind != L0_RETRY)
 			break;
 		if (n < o->attempts)
 			log_info("retrying: nested virtualization under emulation stalls or crashes "
 				 "now and then");
 	}
-	if (r == 0 && (o->l2.mode == L2_MODE_BENCH || o->l2.mode == L2_MODE_MINIMAL_BENCH
-			       ? save_bench(&p, &host, o, bundle)
-						   : save_results(o, &p, &host, bundle, seconds,
-								  failures)) == 0) {
+	if (out.kind == L0_OK &&
+	    (o->l2.mode == L2_MODE_BENCH || o->l2.mode == L2_MODE_MINIMAL_BENCH
+		     ? save_bench(&p, &host, o, bundle)
+		     : save_results(o, &p, &host, bundle, out.l1_seconds, failures)) == 0) {
 		if (rename(p.partial, p.final) < 0) {
 			log_error("cannot rename %s to %s: %s", p.partial, p.final, strerror(errno));
 			goto out;
@@ -725,35 +503,23 @@ int run_lab(const struct run_opts *o)
 		status = 0;
 		goto out;
 	}
-	if (r == 0)
+	if (out.kind == L0_OK)
 		report_failure(&p, bundle);
 	/* What env.json would have listed, kept for a run that never succeeded. */
 	if (json_object_array_length(failures) > 0)
-		write_json(p.partial, "failed_attempts.json", failures);
+		(void)write_json(p.partial, "failed_attempts.json", failures);
 	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
 out:
 	if (p.work && status == 0) {
-		_cleanup_free_ char *syslinux_cfg = xasprintf("%s/syslinux.cfg", p.work);
-		_cleanup_free_ char *rc = xasprintf("%s/bochsrc", p.work);
-		_cleanup_free_ char *rc_cmds = xasprintf("%s/bochs.rc", p.work);
-		_cleanup_free_ char *blog = xasprintf("%s/bochs.log", p.work);
-		_cleanup_free_ char *bout = xasprintf("%s/bochs.out", p.work);
-
-		unlink(syslinux_cfg);
-		unlink(rc);
-		unlink(rc_cmds);
-		unlink(blog);
-		unlink(bout);
-		unlink(p.l1_overlay);
-		unlink(p.l2_overlay);
-		unlink(p.seed_iso);
-		unlink(p.bundle);
-		rmdir(p.work);
+		host.ops->cleanup(host.data, &p);
+		(void)unlink(p.bundle);
+		(void)rmdir(p.work);
 	}
 	json_object_put(failures);
 	json_object_put(bundle);
-	if (host.conn)
-		virConnectClose(host.conn);
+	if (host.ops->close)
+		host.ops->close(host.data);
+	free(host.data);
 	run_paths_free(&p);
 	return status;
 }

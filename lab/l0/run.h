@@ -6,14 +6,11 @@
 #include "params.h"
 #include "seed.h"
 
-/* What runs L1: libvirt (QEMU, KVM or TCG with SVM) or Bochs (emulated VMX). */
-enum l0_kind {
-	L0_LIBVIRT,
-	L0_BOCHS,
-};
+struct l0_backend_ops;
 
 struct run_opts {
-	enum l0_kind l0;
+	/* What runs L1 (backend.h): libvirt with QEMU, or Bochs with emulated VMX. */
+	const struct l0_backend_ops *l0;
 	const char *uri;
 	const char *images_dir;  /* vmlinuz, initrd.img, l1.img, l2.img */
 	const char *results_dir; /* results/<run-id>/ goes here */
