@@ -350,6 +350,9 @@ static enum l0_outcome_kind attempt(const struct run_opts *o, const struct run_p
 		return out->kind;
 	log_info("L1: stopped after %.1f s", out->l1_seconds);
 	r = read_bundle(p, ret_bundle);
+	if (r == -EPROTO) /* the L1 image's agent is another version's: so is every boot's */
+		return l0_outcome_set(out, L0_FATAL, r, "L1's agent speaks another contract: "
+				      "rebuild the images ('make images')");
 	if (r < 0)
 		return l0_outcome_set(out, L0_RETRY, r, "%s", r == -ENODATA
 				      ? "L1 stopped without sending results" : "L1 reported a failure");
