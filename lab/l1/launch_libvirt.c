@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * L2 through libvirt in L1: Debian with systemd and cloud-init, the seed L0
+ * attached, the phases, and beside it the second VM and the network sink.
+ */
+#include "l2_launcher.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "domxml.h"
+#include "exitlab/contract.h"
+#include "net_sink.h"
+#include "probe_vm.h"
+#include "util.h"
+#include "vm.h"
+
+/* Units L2 does not need: each costs seconds under nested emulation. */
+#define L2_MASKED_UNITS                                                                  \
+	"systemd.mask=e2scrub_reap.service systemd.mask=apt-daily.timer "               \
+	"systemd.mask=apt-daily-upgrade.timer systemd.mask=fstrim.timer "               \
+	"systemd.mask=man-db.timer systemd.mask=serial-getty@ttyS0.service "            \
+	"systemd.mask=getty@tty1.service systemd.mask=sys-kernel-debug.mount "          \
+	"systemd.mask=sys-kernel-tracing.mount"
+
+#define BENCH_ITERATIONS 100000
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+static int libvirt_start(struct agent *a)
+{
+	char *virtlogd[] = { "virtlogd", "-d", NULL };
+	char *libvirtd[] = { "libvirtd", "-d", NULL };
+	char *version[] = { "qemu-system-x86_64", "--version", NULL };
+	int r;
+	unsigned long lib_version = 0;
+	virConnectPtr conn = NULL;
+
+	log_info("L1: starting virtlogd and libvirtd");
+	if (run_command(virtlogd, NULL) != 0 || run_command(libvirtd, NULL) != 0)
+		return agent_fail(a, -ESRCH, "virtlogd or libvirtd did not start");
+	r = vm_connect("qemu:///system", 90, &conn);
+	if (r < 0)
+		return agent_fail(a, r, "libvirtd in L1 did not answer within 90 s: %s",
+				  vm_last_error());
+	a->launcher_data = conn;
+	if (virConnectGetLibVersion(conn, &lib_version) == 0) {
+		_cleanup_free_ char *v = xasprintf("%lu.%lu.%lu", lib_version / 1000000,
+						   lib_version / 1000 % 1000, lib_version % 1000);
+		agent_add_str(a->l1, "libvirt_version", v);
+	}
+	agent_record_command(a->l1, "qemu_version", version);
+	log_info("L1: libvirtd answers");
+	return 0;
+}
+
+static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
+{
+	_cleanup_free_ char *name = xasprintf("exitlab-l2-%s", a->params.run_id);
+	_cleanup_free_ char *kernel = xasprintf("/boot/vmlinuz-%s", release);
+	_cleanup_free_ char *initrd = xasprintf("/boot/initrd.img-%s", release);
+	_cleanup_free_ char *cmdline = xasprintf(
+		"root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet exitlab.sample_ms=%u "
+		L2_MASKED_UNITS, a->params.sample_ms);
+	struct dom_config cfg = {
+		.name = name,
+		.accel = DOM_ACCEL_KVM,
+		.cpu = DOM_CPU_HOST,
+		.memory_mib = a->params.memory_mib,
+		.vcpus = a->params.vcpus,
+		.vcpu_cpuset = agent_vm_cpuset(a),
+		.kernel = kernel,
+		.initrd = initrd,
+		.cmdline = cmdline,
+		.disks = {
+			{ .path = a->paths->l2_root_device, .format = "raw", .target = "vda",
+			  .block = true },
+			{ .path = a->paths->seed_device, .format = "raw", .target = "vdb", .block = true,
+			  .readonly = true },
+		},
+		.n_disks = 2,
+		.channels = { { .name = EXITLAB_RESULTS_PORT, .path = a->paths->l2_results } },
+		.n_channels = 1,
+		.console_log = a->paths->l2_console,
+		.user_network = true,
+		.reboot_in_place = true,
+	};
+
+	return dom_config_to_xml(&cfg, ret_xml);
+}
+
+static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_seconds)
+{
+	_cleanup_free_ char *xml = NULL;
+	struct vm_run_opts opts = {
+		.label = "L2",
+		.timeout_s = a->params.timeout_s,
+		.console_log = a->paths->l2_console,
+		.progress_s = 20,
+		/* After libvirt's QEMU probing: t=0 is when L2's QEMU runs. */
+		.ret_running_realtime = &a->l2_created,
+	};
+	struct net_sink sink = { .fd = -1 };
+	struct utsname u;
+	pid_t second_vm = 0;
+	int r;
+
+	(void)uname(&u);
+	if (access(a->paths->seed_device, R_OK) < 0 || access(a->paths->l2_root_device, R_OK) < 0)
+		return agent_fail(a, -ENODEV, "L1 lacks %s (seed) or %s (L2 root): L0 attached the "
+				  "wrong disks", a->paths->seed_device, a->paths->l2_root_device);
+	r = l2_xml(a, u.release, &xml);
+	if (r < 0)
+		return agent_fail(a, r, "cannot build the L2 domain XML: %s", strerror(-r));
+	if (a->params.second_vm) {
+		int sr = second_vm_start(a, &second_vm);
+
+		if (sr < 0) {
+			second_vm = 0;
+			log_error("L1: the second VM did not start: %s", strerror(-sr));
+		} else {
+			log_info("L1: a second VM runs beside L2 (QEMU pid %d)", (int)second_vm);
+		}
+		json_object_object_add(l2, "second_vm_started", json_object_new_boolean(sr == 0));
+	}
+	if (net_sink_start(&sink) < 0)
+		log_error("L1: cannot listen on 127.0.0.1:%d: L2's network I/O will fail",
+			  EXITLAB_NET_SINK_PORT);
+	log_info("L2: starting (kvm, %u vCPU, %u MiB, cloud-init NoCloud seed), timeout %u s",
+		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
+	r = vm_run(a->launcher_data, xml, &opts, ret_seconds);
+	net_sink_stop(&sink);
+	if (second_vm > 0)
+		second_vm_stop(a, l2, second_vm);
+	json_object_object_add(l2, "net_bytes_received", json_object_new_int64((int64_t)sink.bytes));
+	if (r < 0 && r != -ETIMEDOUT && r != -EINTR)
+		return agent_fail(a, r, "L2 did not start: %s", vm_last_error());
+	return r;
+}
+
+/* One L2 whose init is the probe's CPUID loop, from L2's disk, read-only. */
+static int libvirt_run_bench_l2(struct agent *a, const char *config, const char *console_path)
+{
+	_cleanup_free_ char *name = xasprintf("exitlab-bench-%s", config);
+	_cleanup_free_ char *kernel = NULL, *initrd = NULL, *xml = NULL;
+	struct utsname u;
+	int r;
+
+	(void)uname(&u);
+	kernel = xasprintf("/boot/vmlinuz-%s", u.release);
+	initrd = xasprintf("/boot/initrd.img-%s", u.release);
+	struct dom_config cfg = {
+		.name = name,
+		.accel = DOM_ACCEL_KVM,
+		.cpu = DOM_CPU_HOST,
+		.memory_mib = 512,
+		.vcpus = 1,
+		.vcpu_cpuset = agent_vm_cpuset(a),
+		.kernel = kernel,
+		.initrd = initrd,
+		/* The probe is PID 1; when it exits the kernel panics and L2 stops. */
+		.cmdline = "root=/dev/vda ro console=ttyS0 panic=-1 quiet "
+			   "init=" EXITLAB_PROBE_PATH " -- bench --iterations " STRINGIFY(BENCH_ITERATIONS),
+		.disks = { { .path = a->paths->l2_root_device, .format = "raw", .target = "vda",
+			     .block = true, .readonly = true } },
+		.n_disks = 1,
+		.console_log = console_path,
+	};
+	struct vm_run_opts opts = { .label = "L2 bench", .timeout_s = 600,
+				    .console_log = console_path, .progress_s = 30 };
+
+	r = dom_config_to_xml(&cfg, &xml);
+	if (r < 0)
+		return agent_fail(a, r, "bench: cannot build the L2 domain XML");
+	r = vm_run(a->launcher_data, xml, &opts, NULL);
+	if (r < 0)
+		return agent_fail(a, r, "bench: L2 with KVM '%s' did not finish: %s", config,
+				  r == -ETIMEDOUT ? "timed out" : vm_last_error());
+	return 0;
+}
+
+static void libvirt_stop(struct agent *a)
+{
+	if (a->launcher_data)
+		virConnectClose(a->launcher_data);
+	a->launcher_data = NULL;
+}
+
+/*
+ * Each configuration twice, in mirrored order, keeping its best: drift in the
+ * emulated machine's speed then falls on all three alike.
+ */
+static const unsigned mirrored_order[] = { 0, 1, 2, 2, 1, 0 };
+
+const struct l2_launcher l2_through_libvirt = {
+	.name = "libvirt",
+	.start = libvirt_start,
+	.run_l2 = libvirt_run_l2,
+	.run_bench_l2 = libvirt_run_bench_l2,
+	.bench_order = mirrored_order,
+	.n_bench_order = ARRAY_SIZE(mirrored_order),
+	.bench_iterations = BENCH_ITERATIONS,
+	.bench_clock = "wall (nested TCG: noisy)",
+	.stop = libvirt_stop,
+};
