@@ -26,8 +26,8 @@ int child_spawn(char *const argv[], const char *log_path, pid_t *ret_pid)
 	pid = fork();
 	if (pid < 0) {
 		err = errno;
-		close(fds[0]);
-		close(fds[1]);
+		(void)close(fds[0]);
+		(void)close(fds[1]);
 		return -err;
 	}
 	if (pid == 0) {
@@ -49,12 +49,12 @@ int child_spawn(char *const argv[], const char *log_path, pid_t *ret_pid)
 		(void)n;
 		_exit(127);
 	}
-	close(fds[1]);
+	(void)close(fds[1]);
 	setpgid(pid, pid); /* also here: no window in which a kill misses it */
 	n = read(fds[0], &err, sizeof(err));
-	close(fds[0]);
+	(void)close(fds[0]);
 	if (n == sizeof(err)) {
-		waitpid(pid, NULL, 0);
+		(void)waitpid(pid, NULL, 0);
 		return -err;
 	}
 	*ret_pid = pid;
@@ -71,18 +71,18 @@ static double now_s(void)
 
 static void kill_group(pid_t pid)
 {
-	kill(-pid, SIGTERM);
-	kill(pid, SIGTERM);
+	(void)kill(-pid, SIGTERM);
+	(void)kill(pid, SIGTERM);
 	for (int i = 0; i < 30; i++) {
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			kill(-pid, SIGKILL); /* stragglers in its group */
+			(void)kill(-pid, SIGKILL); /* stragglers in its group */
 			return;
 		}
 		usleep(100 * 1000);
 	}
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	(void)kill(-pid, SIGKILL);
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
 }
 
 void child_stop(pid_t pid)

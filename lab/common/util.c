@@ -102,7 +102,7 @@ int write_file_atomic(const char *path, const char *data, size_t len)
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0)
-		unlink(tmp);
+		(void)unlink(tmp);
 	return r;
 }
 
@@ -224,10 +224,10 @@ int capture_command(char *const argv[], char **ret_output)
 	fd = mkstemp(tmpl);
 	if (fd < 0)
 		return -errno;
-	close(fd);
+	(void)close(fd);
 	status = run_command(argv, tmpl);
 	r = read_file(tmpl, &out, &len);
-	unlink(tmpl);
+	(void)unlink(tmpl);
 	if (status < 0)
 		return status;
 	if (r < 0)

@@ -39,33 +39,97 @@ int vm_init(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0)
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
+		log_error("cannot initialize libvirt: %s", virGetLastErrorMessage());
 		return -EIO;
+	}
 	virSetErrorFunc(NULL, ignore_libvirt_error);
 	return 0;
 }
 
-/*
- * Every libvirt call resets the thread's last error, the ones vm_run()
- * cleans up with included, so it keeps the message of the call that failed.
- */
-static char vm_run_failure[1024];
-
-static void remember_failure(void)
+/* Where QEMU's own text starts in libvirt's message: its timestamp, or its name. */
+static const char *qemu_text(const char *line)
 {
-	snprintf(vm_run_failure, sizeof(vm_run_failure), "%s", virGetLastErrorMessage());
+	const char *p;
+
+	for (p = line; *p; p++) {
+		if (strncmp(p, "qemu-system-", 12) == 0)
+			return p;
+		if (p[0] >= '1' && p[0] <= '2' && strlen(p) > 20 && p[4] == '-' && p[7] == '-' &&
+		    p[10] == 'T' && p[13] == ':')
+			return p;
+	}
+	return NULL;
 }
 
-const char *vm_last_error(void)
+/* A QEMU line without its leading timestamp ("2026-12-01T20:00:00.000000Z "). */
+static const char *without_timestamp(const char *line)
 {
-	const char *m = virGetLastErrorMessage();
+	if (strlen(line) > 20 && line[4] == '-' && line[10] == 'T') {
+		const char *space = strchr(line, ' ');
 
-	if (virGetLastErrorCode() == VIR_ERR_OK && vm_run_failure[0])
-		return vm_run_failure;
-	return m ? m : "unknown libvirt error";
+		if (space)
+			return space + 1;
+	}
+	return line;
+}
+
+void vm_error_summary(const char *message, char *buf, size_t len)
+{
+	_cleanup_free_ char *copy = strdup(message ? message : "");
+	const char *head_end, *cause = NULL, *last = NULL, *last_not_warning = NULL;
+	char *line, *save = NULL;
+	size_t head_len;
+
+	if (!copy) {
+		snprintf(buf, len, "%s", message);
+		return;
+	}
+	head_end = qemu_text(copy);
+	if (!head_end) {
+		/* libvirt's own message: no QEMU output quoted in it. */
+		snprintf(buf, len, "%s", copy);
+		return;
+	}
+	head_len = (size_t)(head_end - copy);
+	while (head_len > 0 && (copy[head_len - 1] == ' ' || copy[head_len - 1] == ':'))
+		head_len--;
+	/*
+	 * QEMU prints its warnings first and the reason it stopped last; an
+	 * "error:" line beats an assertion that may follow it.
+	 */
+	for (line = strtok_r(copy + (head_end - copy), "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *text = without_timestamp(line);
+
+		if (!*text)
+			continue;
+		last = text;
+		if (!strstr(text, "warning:"))
+			last_not_warning = text;
+		if (strstr(text, "error:"))
+			cause = text;
+	}
+	if (!cause)
+		cause = last_not_warning ? last_not_warning : last ? last : "";
+	if (head_len)
+		snprintf(buf, len, "%.*s: %s", (int)head_len, copy, cause);
+	else
+		snprintf(buf, len, "%s", cause);
+}
+
+/* libguestfs' libvirt_error(): what failed (NULL: nothing to add), then libvirt's reason. */
+static int libvirt_error(char *err, size_t errlen, int r, const char *what)
+{
+	char summary[768];
+
+	vm_error_summary(virGetLastErrorMessage(), summary, sizeof(summary));
+	if (err && errlen)
+		snprintf(err, errlen, "%s%s%s", what ? what : "", what ? ": " : "", summary);
+	return r;
 }
 
 static double now_s(void)
@@ -76,7 +140,8 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn)
+int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn, char *err,
+	       size_t errlen)
 {
 	double deadline = now_s() + wait_s;
 	virConnectPtr conn;
@@ -86,7 +151,7 @@ int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn)
 		if (conn)
 			break;
 		if (now_s() >= deadline || vm_interrupted())
-			return -ECONNREFUSED;
+			return libvirt_error(err, errlen, -ECONNREFUSED, uri);
 		sleep(1);
 	}
 	*ret_conn = conn;
@@ -148,7 +213,7 @@ static void send_nmi_and_wait(virDomainPtr dom, const struct vm_run_opts *o,
 	double until = now_s() + o->nmi_grace_s;
 
 	if (virDomainInjectNMI(dom, 0) < 0) {
-		log_error("%s: cannot send it an NMI: %s", o->label, vm_last_error());
+		log_error("%s: cannot send it an NMI: %s", o->label, virGetLastErrorMessage());
 		return;
 	}
 	log_info("%s: sent it an NMI; giving its kernel %u s to print where its CPUs are",
@@ -161,7 +226,8 @@ static void send_nmi_and_wait(virDomainPtr dom, const struct vm_run_opts *o,
 	}
 }
 
-int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds)
+int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds,
+	   char *err, size_t errlen)
 {
 	struct wait_state st = { 0 };
 	virDomainPtr dom;
@@ -172,16 +238,16 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 
 	cb = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					      VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), &st, NULL);
+	if (err && errlen)
+		err[0] = '\0';
 	if (cb < 0)
-		return -EIO;
+		return libvirt_error(err, errlen, -EIO, "cannot watch the domain's events");
 	timer = virEventAddTimeout(1000, on_tick, &ticked, NULL);
 
-	vm_run_failure[0] = '\0';
 	started = now_s();
 	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
 	if (!dom) {
-		remember_failure();
-		r = -EIO;
+		r = libvirt_error(err, errlen, -EIO, NULL);
 		goto out;
 	}
 	if (o->ret_running_realtime) {
@@ -241,8 +307,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			next_progress = t + o->progress_s;
 		}
 		if (virEventRunDefaultImpl() < 0) {
-			remember_failure();
-			r = -EIO;
+			r = libvirt_error(err, errlen, -EIO, "libvirt's event loop failed");
 			break;
 		}
 		/*
@@ -258,12 +323,12 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 	if ((r == -ETIMEDOUT || r == -ETIME) && o->nmi_grace_s)
 		send_nmi_and_wait(dom, o, &st);
 	if (r < 0)
-		virDomainDestroy(dom);
-	virDomainFree(dom);
+		(void)virDomainDestroy(dom);
+	(void)virDomainFree(dom);
 out:
 	if (timer >= 0)
-		virEventRemoveTimeout(timer);
-	virConnectDomainEventDeregisterAny(conn, cb);
+		(void)virEventRemoveTimeout(timer);
+	(void)virConnectDomainEventDeregisterAny(conn, cb);
 	if (ret_seconds)
 		*ret_seconds = now_s() - started;
 	return r;
@@ -277,21 +342,18 @@ int vm_trial(virConnectPtr conn, const char *xml, unsigned hold_ms, char **ret_e
 
 	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
 	if (!dom) {
-		char *p;
+		char summary[768];
 
-		*ret_error = strdup(vm_last_error());
-		/* QEMU's stderr comes quoted over several lines: keep it one. */
-		for (p = *ret_error; p && *p; p++) {
-			if (*p == '\n')
-				*p = ' ';
-		}
+		/* QEMU's stderr comes quoted over several lines: its cause in one. */
+		vm_error_summary(virGetLastErrorMessage(), summary, sizeof(summary));
+		*ret_error = strdup(summary);
 		return -EIO;
 	}
-	nanosleep(&hold, NULL);
+	(void)nanosleep(&hold, NULL);
 	active = virDomainIsActive(dom);
 	if (active == 1)
-		virDomainDestroy(dom);
-	virDomainFree(dom);
+		(void)virDomainDestroy(dom);
+	(void)virDomainFree(dom);
 	if (active != 1) {
 		*ret_error = strdup("the guest stopped on its own right after it started");
 		return -EIO;

@@ -5,14 +5,21 @@
 #include <libvirt/libvirt.h>
 #include <stdbool.h>
 
-/* Installs libvirt's event loop and SIGINT/SIGTERM handling; call before connecting. */
+/*
+ * Installs libvirt's event loop and SIGINT/SIGTERM handling; call before
+ * connecting. 0, or -EIO after logging libvirt's reason.
+ */
 int vm_init(void);
 
 /* Set by SIGINT/SIGTERM: every wait gives up and tears its domain down. */
 bool vm_interrupted(void);
 
-/* Opens uri, retrying for up to wait_s seconds while the daemon starts. */
-int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn);
+/*
+ * Opens uri, retrying for up to wait_s seconds while the daemon starts; on
+ * failure, -ECONNREFUSED with libvirt's reason in err.
+ */
+int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn, char *err,
+	       size_t errlen);
 
 struct vm_run_opts {
 	const char *label;       /* "L1", "L2": names progress lines */
@@ -49,15 +56,21 @@ struct vm_run_opts {
  * (VIR_DOMAIN_START_AUTODESTROY) and waits until it stops by itself.
  * Returns 0 when it stopped on its own, -ETIMEDOUT, -ETIME when it made no
  * progress for silence_s, -ENOTRECOVERABLE when cannot_finish said so,
- * -EINTR, or another negative errno when it could not start; ret_seconds is
+ * -EINTR, or -EIO when libvirt failed, its reason then in err (what failed:
+ * libvirt's message, QEMU's stderr in it cut to its cause); ret_seconds is
  * its run time.
  */
-int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds);
+int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, double *ret_seconds,
+	   char *err, size_t errlen);
 
 /* Starts xml, checks it is still running after hold_ms, destroys it. */
 int vm_trial(virConnectPtr conn, const char *xml, unsigned hold_ms, char **ret_error);
 
-/* libvirt's last error message, never NULL. */
-const char *vm_last_error(void);
+/*
+ * libvirt's message in one line: when it quotes QEMU's stderr (QEMU could
+ * not start), libvirt's own words and the line that says why QEMU stopped
+ * ("could not load PC BIOS ..."), not the warnings QEMU printed first.
+ */
+void vm_error_summary(const char *message, char *buf, size_t len);
 
 #endif

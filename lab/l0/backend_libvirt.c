@@ -53,12 +53,12 @@ static int libvirt_settle_options(struct run_opts *o, bool l1_memory_set, bool l
 static int libvirt_prepare(void *data, const struct run_opts *o, const struct run_paths *p)
 {
 	struct libvirt_backend *lv = data;
+	char err[1024];
 	int r;
 
-	r = vm_connect(o->uri, 3, &lv->conn);
+	r = vm_connect(o->uri, 3, &lv->conn, err, sizeof(err));
 	if (r < 0) {
-		log_error("libvirtd is not reachable at %s (%s): start it with 'make services'",
-			  o->uri, vm_last_error());
+		log_error("libvirtd is not reachable (%s): start it with 'make services'", err);
 		return r;
 	}
 	log_info("choosing the accelerator for L1 (a trial KVM guest first)");
@@ -150,6 +150,7 @@ static enum l0_outcome_kind libvirt_boot(void *data, const struct run_opts *o,
 {
 	struct libvirt_backend *lv = data;
 	_cleanup_free_ char *xml = NULL;
+	char err[1024];
 	struct vm_run_opts vo = {
 		.label = "L1",
 		.timeout_s = o->l1_timeout_s,
@@ -172,7 +173,7 @@ static enum l0_outcome_kind libvirt_boot(void *data, const struct run_opts *o,
 	log_info("L1: booting the patched KVM host (%s, %u vCPU, %u MiB), timeout %u s",
 		 lv->accel.accel == DOM_ACCEL_KVM ? "kvm" : "tcg", o->l1_vcpus, o->l1_memory_mib,
 		 o->l1_timeout_s);
-	r = vm_run(lv->conn, xml, &vo, &out->l1_seconds);
+	r = vm_run(lv->conn, xml, &vo, &out->l1_seconds, err, sizeof(err));
 	switch (r) {
 	case 0:
 		return l0_outcome_set(out, L0_OK, 0, "L1 powered off");
@@ -188,7 +189,7 @@ static enum l0_outcome_kind libvirt_boot(void *data, const struct run_opts *o,
 		return l0_outcome_set(out, L0_RETRY, r, "L1 hung: its agent printed nothing for "
 				      "%u s; destroyed it", L1_SILENCE_S);
 	default:
-		return l0_outcome_set(out, L0_FATAL, r, "L1 did not start: %s", vm_last_error());
+		return l0_outcome_set(out, L0_FATAL, r, "L1 did not start: %s", err);
 	}
 }
 

@@ -83,7 +83,7 @@ static int make_boot_disk(const struct bochs_l1 *b, const char *path, const char
 	r = write_file_atomic(cfg_path, cfg, strlen(cfg));
 	if (r < 0)
 		return r;
-	unlink(path);
+	(void)unlink(path);
 	{
 		char *mkfs[] = { "mkfs.fat", "-C", "-n", "EXITLAB", (char *)path, kib, NULL };
 		char *install[] = { "syslinux", "--install", (char *)path, NULL };
@@ -156,7 +156,7 @@ static void remove_locks(const char *const disks[], size_t n)
 	for (i = 0; i < n; i++) {
 		_cleanup_free_ char *lock = xasprintf("%s.lock", disks[i]);
 
-		unlink(lock);
+		(void)unlink(lock);
 	}
 }
 
@@ -241,11 +241,11 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 			 strerror(-r));
 		return r;
 	}
-	unlink(b->bundle_path);
-	unlink(b->console_log);
-	unlink(redolog);
-	unlink(log);
-	unlink(out);
+	(void)unlink(b->bundle_path);
+	(void)unlink(b->console_log);
+	(void)unlink(redolog);
+	(void)unlink(log);
+	(void)unlink(out);
 	remove_locks(disks, ARRAY_SIZE(disks));
 
 	r = child_spawn(argv, out, &pid);
@@ -255,7 +255,7 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 	}
 	r = child_wait(pid, &wo, ret_seconds);
 	remove_locks(disks, ARRAY_SIZE(disks));
-	unlink(redolog);
+	(void)unlink(redolog);
 	if (r == -ETIMEDOUT) {
 		snprintf(why, whylen, "L1 did not finish within %u s; killed Bochs", b->timeout_s);
 		return r;
@@ -275,7 +275,7 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 			 tail ? "; Bochs said: " : "", tail ? tail : "");
 		return -ENODATA;
 	}
-	unlink(results);
-	unlink(boot);
+	(void)unlink(results);
+	(void)unlink(boot);
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "run.h"
 #include "backend.h"
+#include "exitlab/contract.h"
 #include "params.h"
 #include "seed.h"
 #include "util.h"
@@ -36,6 +37,7 @@ static const struct l0_backend_ops *l0_backend_named(const char *name)
 static const char usage[] =
 	"usage: exitlab run [options]     run the whole chain from this host (L0)\n"
 	"       exitlab bench [options]   CPUID round trips in L2 under stock, off and on KVM\n"
+	"       exitlab --version\n"
 	"\n"
 	"run options:\n"
 	"  --run-id ID          name of the run (default: UTC time, e.g. 20261124T140100Z)\n"
@@ -132,7 +134,8 @@ static int cmd_run(int argc, char **argv, bool bench)
 
 	o.l2.timeout_s = 900;
 	o.l2.mode = bench ? L2_MODE_BENCH : L2_MODE_RUN;
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1 && r == 0) {
+	opterr = 0; /* getopt would name the command "run", not exitlab */
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1 && r == 0) {
 		switch (c) {
 		case OPT_RUN_ID:
 			run_id = optarg;
@@ -216,7 +219,13 @@ static int cmd_run(int argc, char **argv, bool bench)
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "exitlab: %s needs a value (exitlab --help)\n",
+				argv[optind - 1]);
+			return 2;
 		default:
+			fprintf(stderr, "exitlab: unknown option '%s' (exitlab --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -253,17 +262,15 @@ static int cmd_run(int argc, char **argv, bool bench)
 		return 2;
 	}
 	log_init();
-	if (vm_init() < 0) {
-		log_error("cannot initialize libvirt: %s", vm_last_error());
+	if (vm_init() < 0)
 		return 1;
-	}
 	return run_lab(&o);
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage, stderr);
+		fprintf(stderr, "exitlab: no command given: try 'exitlab run', or 'exitlab --help'\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "run"))
@@ -274,6 +281,12 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "exitlab: unknown command '%s'\n%s", argv[1], usage);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("exitlab %s (L0-L1 contract %d, bundle %s)\n", EXITLAB_VERSION,
+		       EXITLAB_CONTRACT_VERSION, EXITLAB_BUNDLE_SCHEMA);
+		return 0;
+	}
+	fprintf(stderr, "exitlab: unknown command '%s': the commands are run and bench "
+			"(exitlab --help)\n", argv[1]);
 	return 2;
 }

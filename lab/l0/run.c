@@ -394,7 +394,7 @@ static void report_failure(const struct run_paths *p, struct json_object *bundle
 	if (bundle) {
 		struct json_object *l2, *console;
 
-		write_json(p->partial, "bundle.json", bundle);
+		(void)write_json(p->partial, "bundle.json", bundle);
 		if (json_object_object_get_ex(bundle, "l2", &l2) &&
 		    json_object_object_get_ex(l2, "console_tail", &console))
 			print_tail("L2's console", json_object_get_string(console));

@@ -182,7 +182,7 @@ static int agent_steps(struct agent *a, const struct agent_system *sys)
 		return agent_fail(a, r, "cannot create %s: %s", sys->paths->run_dir, strerror(-r));
 	r = sys->init ? sys->init() : 0;
 	if (r < 0)
-		return agent_fail(a, r, "cannot initialize libvirt: %s", vm_last_error());
+		return agent_fail(a, r, "cannot initialize libvirt");
 	r = sys->load_kvm(a);
 	if (r < 0)
 		return r;

@@ -75,7 +75,7 @@ static int load_stock(const char *module)
 	_cleanup_free_ char *kvm = NULL, *vendor = NULL;
 	int r;
 
-	uname(&u);
+	(void)uname(&u);
 	kvm = xasprintf("/lib/modules/%s/kernel/arch/x86/kvm/kvm.ko", u.release);
 	vendor = xasprintf("/lib/modules/%s/kernel/arch/x86/kvm/%s.ko", u.release,
 			   strcmp(module, "kvm_intel") == 0 ? "kvm-intel" : "kvm-amd");

@@ -38,14 +38,14 @@ static int libvirt_start(struct agent *a)
 	int r;
 	unsigned long lib_version = 0;
 	virConnectPtr conn = NULL;
+	char err[1024];
 
 	log_info("L1: starting virtlogd and libvirtd");
 	if (run_command(virtlogd, NULL) != 0 || run_command(libvirtd, NULL) != 0)
 		return agent_fail(a, -ESRCH, "virtlogd or libvirtd did not start");
-	r = vm_connect("qemu:///system", 90, &conn);
+	r = vm_connect("qemu:///system", 90, &conn, err, sizeof(err));
 	if (r < 0)
-		return agent_fail(a, r, "libvirtd in L1 did not answer within 90 s: %s",
-				  vm_last_error());
+		return agent_fail(a, r, "libvirtd in L1 did not answer within 90 s: %s", err);
 	a->launcher_data = conn;
 	if (virConnectGetLibVersion(conn, &lib_version) == 0) {
 		_cleanup_free_ char *v = xasprintf("%lu.%lu.%lu", lib_version / 1000000,
@@ -104,6 +104,7 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		.ret_running_realtime = &a->l2_created,
 	};
 	struct net_sink sink = { .fd = -1 };
+	char err[1024];
 	struct utsname u;
 	pid_t second_vm = 0;
 	int r;
@@ -131,13 +132,13 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 			  EXITLAB_NET_SINK_PORT);
 	log_info("L2: starting (kvm, %u vCPU, %u MiB, cloud-init NoCloud seed), timeout %u s",
 		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
-	r = vm_run(a->launcher_data, xml, &opts, ret_seconds);
+	r = vm_run(a->launcher_data, xml, &opts, ret_seconds, err, sizeof(err));
 	net_sink_stop(&sink);
 	if (second_vm > 0)
 		second_vm_stop(a, l2, second_vm);
 	json_object_object_add(l2, "net_bytes_received", json_object_new_int64((int64_t)sink.bytes));
 	if (r < 0 && r != -ETIMEDOUT && r != -EINTR)
-		return agent_fail(a, r, "L2 did not start: %s", vm_last_error());
+		return agent_fail(a, r, "L2 did not start: %s", err);
 	return r;
 }
 
@@ -146,6 +147,7 @@ static int libvirt_run_bench_l2(struct agent *a, const char *config, const char 
 {
 	_cleanup_free_ char *name = xasprintf("exitlab-bench-%s", config);
 	_cleanup_free_ char *kernel = NULL, *initrd = NULL, *xml = NULL;
+	char err[1024];
 	struct utsname u;
 	int r;
 
@@ -175,10 +177,10 @@ static int libvirt_run_bench_l2(struct agent *a, const char *config, const char 
 	r = dom_config_to_xml(&cfg, &xml);
 	if (r < 0)
 		return agent_fail(a, r, "bench: cannot build the L2 domain XML");
-	r = vm_run(a->launcher_data, xml, &opts, NULL);
+	r = vm_run(a->launcher_data, xml, &opts, NULL, err, sizeof(err));
 	if (r < 0)
 		return agent_fail(a, r, "bench: L2 with KVM '%s' did not finish: %s", config,
-				  r == -ETIMEDOUT ? "timed out" : vm_last_error());
+				  r == -ETIMEDOUT ? "timed out" : err);
 	return 0;
 }
 

@@ -24,7 +24,7 @@ static void *net_sink_main(void *opaque)
 		}
 		while ((n = read(c, buf, sizeof(buf))) > 0)
 			__atomic_add_fetch(&s->bytes, (unsigned long long)n, __ATOMIC_RELAXED);
-		close(c);
+		(void)close(c);
 	}
 }
 
@@ -46,7 +46,7 @@ int net_sink_start(struct net_sink *s)
 	    pthread_create(&s->thread, NULL, net_sink_main, s) != 0) {
 		int r = -errno;
 
-		close(s->fd);
+		(void)close(s->fd);
 		s->fd = -1;
 		return r ? r : -EIO;
 	}
@@ -57,8 +57,8 @@ void net_sink_stop(struct net_sink *s)
 {
 	if (s->fd < 0)
 		return;
-	shutdown(s->fd, SHUT_RDWR);
-	close(s->fd);
-	pthread_join(s->thread, NULL);
+	(void)shutdown(s->fd, SHUT_RDWR);
+	(void)close(s->fd);
+	(void)pthread_join(s->thread, NULL);
 	s->fd = -1;
 }
