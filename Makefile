@@ -2,6 +2,7 @@
 # Each step installs or starts what it needs; see README.md.
 include config.mk
 include tests/unit-tests.mk
+include tests/e2e.mk
 
 OVERLAY   := $(BUILD)/overlay
 MODULES   := $(BUILD)/kvm/modules/$(KERNEL_ABI)
@@ -101,7 +102,7 @@ test: images services checkpatch
 	@$(MAKE) -s -C tests all
 	@$(MAKE) -s -C kvm-patch test-bin
 	@tests/run-tests $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/kvm/tests/test_decode \
-		$(BUILD)/tests/test_lab $(BUILD)/tests/test_lab_shadow $(BUILD)/tests/test_vmx
+		$(E2E_RUNS)
 
 unit-tests: tools
 	@$(MAKE) -s -C tests unit
