@@ -50,7 +50,7 @@ struct l0_backend_ops {
 	/*
 	 * The backend's defaults and limits on the options, before anything runs.
 	 * l1_memory_set/l2_memory_set: whether the user chose those. 0, or
-	 * -EINVAL after saying why.
+	 * -EINVAL after saying why. NULL: the options as they are.
 	 */
 	int (*settle_options)(struct run_opts *o, bool l1_memory_set, bool l2_memory_set);
 	/* Once per run: can this host boot L1, and how. 0, or a negative errno after saying why. */

@@ -42,14 +42,6 @@ static bool l1_cannot_finish(const char *console)
 	return l1_fault_longest_lockup(console) >= L1_LOCKUP_GIVE_UP_S;
 }
 
-static int libvirt_settle_options(struct run_opts *o, bool l1_memory_set, bool l2_memory_set)
-{
-	(void)o;
-	(void)l1_memory_set;
-	(void)l2_memory_set;
-	return 0;
-}
-
 static int libvirt_prepare(void *data, const struct run_opts *o, const struct run_paths *p)
 {
 	struct libvirt_backend *lv = data;
@@ -240,7 +232,6 @@ static void libvirt_close(void *data)
 const struct l0_backend_ops l0_libvirt_backend = {
 	.name = "libvirt",
 	.data_size = sizeof(struct libvirt_backend),
-	.settle_options = libvirt_settle_options,
 	.prepare = libvirt_prepare,
 	.boot = libvirt_boot,
 	.record_environment = libvirt_record_environment,

@@ -242,7 +242,7 @@ static int cmd_run(int argc, char **argv, bool bench)
 	 */
 	if (!o.l1_vcpus)
 		o.l1_vcpus = o.l2.vcpus + 1 > 64 ? 64 : o.l2.vcpus + 1;
-	if (o.l0->settle_options(&o, l1_memory_set, l2_memory_set) < 0)
+	if (o.l0->settle_options && o.l0->settle_options(&o, l1_memory_set, l2_memory_set) < 0)
 		return 2;
 	if (run_id) {
 		if (!run_id_valid(run_id)) {

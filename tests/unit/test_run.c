@@ -39,14 +39,6 @@ static struct {
 	int prepare_result;
 } fake;
 
-static int fake_settle(struct run_opts *o, bool l1_set, bool l2_set)
-{
-	(void)o;
-	(void)l1_set;
-	(void)l2_set;
-	return 0;
-}
-
 static int fake_prepare(void *data, const struct run_opts *o, const struct run_paths *p)
 {
 	(void)data;
@@ -134,7 +126,6 @@ static void fake_close(void *data)
 static const struct l0_backend_ops fake_backend = {
 	.name = "fake",
 	.data_size = sizeof(int),
-	.settle_options = fake_settle,
 	.prepare = fake_prepare,
 	.boot = fake_boot,
 	.record_environment = fake_environment,
@@ -172,9 +163,12 @@ static int teardown(void **state)
 	return run_command(argv, NULL);
 }
 
-/* Runs the loop over script as run id; returns run_lab()'s exit status. */
-static int run_script(const char *run_id, unsigned attempts, const enum fake_boot *script,
-		      unsigned n)
+/*
+ * Runs the loop over script as run id, the backend's prepare() returning
+ * prepare_result; returns run_lab()'s exit status.
+ */
+static int run_prepared_script(const char *run_id, unsigned attempts, const enum fake_boot *script,
+			       unsigned n, int prepare_result)
 {
 	_cleanup_free_ char *images = xasprintf("%s/images", top);
 	_cleanup_free_ char *results = xasprintf("%s/results", top);
@@ -194,9 +188,16 @@ static int run_script(const char *run_id, unsigned attempts, const enum fake_boo
 	memset(&fake, 0, sizeof(fake));
 	memcpy(fake.script, script, n * sizeof(*script));
 	fake.n_script = n;
+	fake.prepare_result = prepare_result;
 	snprintf(o.l2.run_id, sizeof(o.l2.run_id), "%s", run_id);
 	o.l2.second_vm = true; /* so that its early end counts as a failure */
 	return run_lab(&o);
+}
+
+static int run_script(const char *run_id, unsigned attempts, const enum fake_boot *script,
+		      unsigned n)
+{
+	return run_prepared_script(run_id, attempts, script, n, 0);
 }
 
 static bool run_file_exists(const char *dir, const char *name)
@@ -312,20 +313,9 @@ static void stops_on_another_contract(void **state)
 static void boots_nothing_when_prepare_fails(void **state)
 {
 	static const enum fake_boot script[] = { BOOT_GOOD };
-	_cleanup_free_ char *images = xasprintf("%s/images", top);
-	_cleanup_free_ char *results = xasprintf("%s/results", top);
-	_cleanup_free_ char *work = xasprintf("%s/work", top);
-	struct run_opts o = {
-		.l0 = &fake_backend, .images_dir = images, .results_dir = results,
-		.work_dir = work, .l1_cmdline_extra = "", .attempts = 3, .l2 = L2_PARAMS_DEFAULT,
-	};
 
 	(void)state;
-	memset(&fake, 0, sizeof(fake));
-	memcpy(fake.script, script, sizeof(script));
-	fake.n_script = 1;
-	fake.prepare_result = -ENOENT;
-	assert_int_equal(run_lab(&o), 1);
+	assert_int_equal(run_prepared_script("unprepared", 3, script, 1, -ENOENT), 1);
 	assert_int_equal(fake.boots, 0);
 	assert_int_equal(fake.closes, 1);
 }
