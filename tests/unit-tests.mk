@@ -1,4 +1,4 @@
 # The unit test programs: tests/Makefile builds them, and the top Makefile's
 # `make test` runs them, from this one list.
 UNIT_TESTS := test_domxml test_seed_params test_results test_probe_args test_oracle \
-	      test_cpio_child test_report test_l1_fault test_vm test_run test_agent
+	      test_cpio_child test_report test_l1_fault test_vm test_run test_agent test_contract

@@ -106,7 +106,7 @@ static int make_boot_disk(const struct bochs_l1 *b, const char *path, const char
 	return r;
 }
 
-static int make_results_disk(const char *path)
+int bochs_results_disk_create(const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int r;
@@ -121,8 +121,7 @@ static int make_results_disk(const char *path)
 	return r;
 }
 
-/* The bundle the agent left on the results disk, NUL-terminated. */
-static int extract_bundle(const char *disk, const char *bundle_path)
+int bochs_results_disk_read(const char *disk, const char *bundle_path)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len, n;
@@ -230,7 +229,7 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 		snprintf(why, whylen, "cannot build the Bochs boot disk (see %s)", b->tool_log);
 		return r;
 	}
-	r = make_results_disk(results);
+	r = bochs_results_disk_create(results);
 	config = bochsrc(b, boot, results, redolog, log);
 	if (r == 0)
 		r = write_file_atomic(rc_path, config, strlen(config));
@@ -268,7 +267,7 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 		snprintf(why, whylen, "waiting for Bochs failed: %s", strerror(-r));
 		return r;
 	}
-	if (extract_bundle(results, b->bundle_path) < 0) {
+	if (bochs_results_disk_read(results, b->bundle_path) < 0) {
 		_cleanup_free_ char *tail = file_tail(out, 3);
 
 		snprintf(why, whylen, "Bochs stopped (status %d) and L1 wrote no results%s%s", r,

@@ -27,6 +27,15 @@ struct bochs_l1 {
 /* Whether Bochs and the tools it needs are installed; if not, why. */
 bool bochs_available(char *why, size_t whylen);
 
+/*
+ * The results disk (exitlab/contract.h): a raw disk of
+ * EXITLAB_RESULTS_DISK_SIZE with the magic at its start, for the agent to
+ * find; and what the agent left on it, NUL-terminated at the offset, copied
+ * to bundle_path (-ENODATA when it left nothing).
+ */
+int bochs_results_disk_create(const char *path);
+int bochs_results_disk_read(const char *disk, const char *bundle_path);
+
 /* Debian's bochs package version, or NULL. */
 char *bochs_version(void);
 

@@ -35,6 +35,9 @@ const struct agent_paths agent_l1_paths = {
 	.kvm_exit_format = "/sys/kernel/tracing/events/kvm/kvm_exit/format",
 	.seed_device = "/dev/vdb",
 	.l2_root_device = "/dev/vdc",
+	.virtio_ports = "/sys/class/virtio-ports",
+	.block_devices = "/sys/block",
+	.dev = "/dev",
 };
 
 void agent_add_str(struct json_object *o, const char *key, const char *value)

@@ -21,6 +21,9 @@ struct agent_paths {
 	const char *kvm_exit_format; /* names of kvm_exit's reasons */
 	const char *seed_device;     /* L0 attaches the seed as L1's second disk */
 	const char *l2_root_device;  /* and L2's root overlay as the third */
+	const char *virtio_ports;    /* sysfs' virtio-serial ports: the bundle's port */
+	const char *block_devices;   /* sysfs' block devices: the results disk */
+	const char *dev;             /* where their device nodes are */
 };
 
 extern const struct agent_paths agent_l1_paths;

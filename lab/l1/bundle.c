@@ -16,9 +16,9 @@
 #include "util.h"
 
 /* /dev/vportNpM of a named virtio-serial port: L1 runs without udev's symlinks. */
-static char *find_port(const char *name)
+static char *find_port(const struct agent_paths *paths, const char *name)
 {
-	_cleanup_(closedirp) DIR *d = opendir("/sys/class/virtio-ports");
+	_cleanup_(closedirp) DIR *d = opendir(paths->virtio_ports);
 	struct dirent *de;
 
 	if (!d)
@@ -28,12 +28,12 @@ static char *find_port(const char *name)
 
 		if (de->d_name[0] == '.')
 			continue;
-		path = xasprintf("/sys/class/virtio-ports/%s/name", de->d_name);
+		path = xasprintf("%s/%s/name", paths->virtio_ports, de->d_name);
 		if (read_file(path, &value, NULL) < 0)
 			continue;
 		value[strcspn(value, "\n")] = '\0';
 		if (strcmp(value, name) == 0)
-			return xasprintf("/dev/%s", de->d_name);
+			return xasprintf("%s/%s", paths->dev, de->d_name);
 	}
 	return NULL;
 }
@@ -42,9 +42,9 @@ static char *find_port(const char *name)
  * /dev/sdX of the results disk an L0 without virtio-serial (Bochs) attaches:
  * the one whose first sector starts with the magic L0 wrote there.
  */
-static char *find_results_disk(void)
+static char *find_results_disk(const struct agent_paths *paths)
 {
-	_cleanup_(closedirp) DIR *d = opendir("/sys/block");
+	_cleanup_(closedirp) DIR *d = opendir(paths->block_devices);
 	struct dirent *de;
 
 	if (!d)
@@ -56,7 +56,7 @@ static char *find_results_disk(void)
 
 		if (strncmp(de->d_name, "sd", 2) != 0)
 			continue;
-		path = xasprintf("/dev/%s", de->d_name);
+		path = xasprintf("%s/%s", paths->dev, de->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0 && read(fd, head, sizeof(head) - 1) == (ssize_t)sizeof(head) - 1 &&
 		    memcmp(head, EXITLAB_RESULTS_DISK_MAGIC, sizeof(head) - 1) == 0)
@@ -68,13 +68,13 @@ static char *find_results_disk(void)
 int bundle_send(struct agent *a)
 {
 	const char *text = json_object_to_json_string_ext(a->bundle, JSON_C_TO_STRING_PLAIN);
-	_cleanup_free_ char *port = find_port(EXITLAB_BUNDLE_PORT);
+	_cleanup_free_ char *port = find_port(a->paths, EXITLAB_BUNDLE_PORT);
 	_cleanup_close_ int fd = -1;
 	size_t len = strlen(text);
 	int r;
 
 	if (!port) {
-		_cleanup_free_ char *disk = find_results_disk();
+		_cleanup_free_ char *disk = find_results_disk(a->paths);
 
 		if (!disk) {
 			log_error("neither a virtio-serial port %s nor a results disk: cannot send "
