@@ -70,6 +70,30 @@ void cpuid_vendor(struct cpuid_source *src, char ret_vendor[13])
 	ret_vendor[12] = '\0';
 }
 
+int leaves_discover(struct cpuid_source *src, char *err, size_t errlen)
+{
+	struct cpuid_regs r = cpuid_query(src, EXITLAB_LEAF_DISCOVERY, 0);
+	char sig[13];
+
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	sig[12] = '\0';
+	if (memcmp(sig, EXITLAB_SIGNATURE, 12) != 0) {
+		snprintf(err, errlen,
+			 "no exit statistics here: CPUID 0x%08X gives no \"%s\" signature "
+			 "(is the host's kvm loaded with exit_stats=1?)",
+			 EXITLAB_LEAF_DISCOVERY, EXITLAB_SIGNATURE);
+		return -ENODEV;
+	}
+	if (r.eax != EXITLAB_INTERFACE_VERSION) {
+		snprintf(err, errlen, "exit statistics interface version %u, this probe reads %u",
+			 r.eax, EXITLAB_INTERFACE_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 enum reason_class reason_classify(const struct cpuid_regs *count, const struct cpuid_regs *cycles)
 {
 	bool count_undef = count->eax == 0 && count->ebx == 0 && count->ecx == 0 &&

@@ -3,6 +3,7 @@
 #define EXITLAB_LEAVES_H
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "reasons.h"
@@ -59,6 +60,15 @@ int leaves_snapshot(struct cpuid_source *src, const char *phase, struct json_obj
  */
 struct json_object *leaves_sample(struct cpuid_source *src, enum exit_arch arch, const char *phase,
 				  uint64_t observer_base);
+
+/*
+ * Whether the patched KVM answers the leaves: the discovery leaf must give
+ * the signature and the interface version this probe reads. With the
+ * feature off, an Intel guest's CPUID of these leaves returns the highest
+ * basic leaf's values, which would pass for counts. Returns 0, or -ENODEV
+ * (no signature) / -EPROTO (another version) with one line in err.
+ */
+int leaves_discover(struct cpuid_source *src, char *err, size_t errlen);
 
 /* Vendor string from leaf 0. */
 void cpuid_vendor(struct cpuid_source *src, char ret_vendor[13]);

@@ -365,6 +365,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "exitlab-probe: %s\n", err);
 		return 2;
 	}
+	if (probe_needs_leaves(args.command) && leaves_discover(&src, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exitlab-probe: %s\n", err);
+		/* As PID 1, power off rather than panic the guest. */
+		if (getpid() == 1) {
+			sync();
+			reboot(RB_POWER_OFF);
+		}
+		return 2;
+	}
 	switch (args.command) {
 	case PROBE_HELP:
 		fputs(probe_usage, stdout);

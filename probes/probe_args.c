@@ -176,3 +176,16 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 	*ret = a;
 	return 0;
 }
+
+int probe_needs_leaves(enum probe_command c)
+{
+	switch (c) {
+	case PROBE_SNAPSHOT:
+	case PROBE_INTERVAL:
+	case PROBE_GUEST_INIT:
+	case PROBE_SAMPLE:
+		return 1;
+	default:
+		return 0;
+	}
+}

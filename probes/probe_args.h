@@ -32,6 +32,13 @@ struct probe_args {
 
 extern const char probe_usage[];
 
+/*
+ * Whether a command reads the exit statistics leaves (and so refuses to run
+ * where they are absent): query and bench run anywhere, bench under stock
+ * KVM too.
+ */
+int probe_needs_leaves(enum probe_command c);
+
 /* Returns 0, or -EINVAL with a one-line reason in err. */
 int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, size_t errlen);
 

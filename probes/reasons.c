@@ -2,8 +2,8 @@
 /*
  * Reason names for reports. Which reasons exist is decided by the patched
  * kernel (kvm-patch/): a name missing here only makes a report print the number.
- * VMX: Intel SDM Vol. 3 Appendix C, basic exit reasons.
- * SVM: AMD APM Vol. 2 Appendix C, SVM intercept exit codes.
+ * VMX: Intel SDM Vol. 3 Appendix C, basic exit reasons, 0-85 (as kvm-patch/README.md).
+ * SVM: AMD APM Vol. 2 Appendix C, SVM intercept exit codes, up to 0xA6 IDLE_HLT.
  */
 #include "reasons.h"
 
@@ -89,6 +89,10 @@ static const char *const vmx_names[] = {
 	[77] = "TDCALL",
 	[78] = "RDMSRLIST",
 	[79] = "WRMSRLIST",
+	[80] = "URDMSR",
+	[81] = "UWRMSR",
+	[84] = "RDMSR_IMM",
+	[85] = "WRMSRNS_IMM",
 };
 
 static const char *const svm_cr_dr_names[] = {
@@ -126,7 +130,7 @@ static const char *const svm_cr_dr_names[] = {
 	"CR8_WRITE_TRAP", "CR9_WRITE_TRAP", "CR10_WRITE_TRAP", "CR11_WRITE_TRAP",
 	"CR12_WRITE_TRAP", "CR13_WRITE_TRAP", "CR14_WRITE_TRAP", "CR15_WRITE_TRAP",
 	/* 0xa0 */
-	"INVLPGB", "INVLPGB_ILLEGAL", "INVPCID", "MCOMMIT", "TLBSYNC", "BUSLOCK",
+	"INVLPGB", "INVLPGB_ILLEGAL", "INVPCID", "MCOMMIT", "TLBSYNC", "BUSLOCK", "IDLE_HLT",
 };
 
 static const char *const svm_high_names[] = {

@@ -9,6 +9,10 @@
 #define EXITLAB_LEAF_TOTAL_CYCLES 0x4FFFFFFEu
 #define EXITLAB_LEAF_REASON_EXITS 0x4FFFFFFDu
 #define EXITLAB_LEAF_REASON_CYCLES 0x4FFFFFFCu
+/* EAX = interface version, EBX/ECX/EDX = "KVMExitStats" (as KVM's 0x40000000). */
+#define EXITLAB_LEAF_DISCOVERY 0x4FFFFFFBu
+#define EXITLAB_SIGNATURE "KVMExitStats"
+#define EXITLAB_INTERFACE_VERSION 1u
 #define EXITLAB_UNDEFINED_EDX 0xFFFFFFFFu
 /* ECX of marker reads of the total leaf, which ignores ECX (see lab/l1/oracle.h). */
 #define EXITLAB_MARK_TRACE_START 0xE1A50001u

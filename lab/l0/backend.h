@@ -15,6 +15,7 @@ struct run_paths {
 	char *l1_overlay, *l2_overlay, *seed_dir, *seed_iso;
 	char *bundle;   /* where a boot leaves what L1's agent sent */
 	char *partial, *final, *console, *tool_log;
+	char *l1_image_key, *l1_state, *l1_state_key; /* what L1 leaves for its next boot */
 };
 
 /*
@@ -53,11 +54,15 @@ struct l0_backend_ops {
 	 * -EINVAL after saying why. NULL: the options as they are.
 	 */
 	int (*settle_options)(struct run_opts *o, bool l1_memory_set, bool l2_memory_set);
-	/* Once per run: can this host boot L1, and how. 0, or a negative errno after saying why. */
-	int (*prepare)(void *data, const struct run_opts *o, const struct run_paths *p);
-	/* One boot of L1 until it powers off; returns out->kind. */
+	/*
+	 * Once per run: can this host boot L1, and how; the time its steps took
+	 * into steps (timings.h). 0, or a negative errno after saying why.
+	 */
+	int (*prepare)(void *data, const struct run_opts *o, const struct run_paths *p,
+		       struct json_object *steps);
+	/* One boot of L1 until it powers off, its own steps' times into steps; returns out->kind. */
 	enum l0_outcome_kind (*boot)(void *data, const struct run_opts *o, const struct run_paths *p,
-				     struct l0_outcome *out);
+				     struct json_object *steps, struct l0_outcome *out);
 	/* This backend's part of env.json: what ran L1 and its versions. */
 	void (*record_environment)(void *data, struct json_object *env);
 	/* How the bench's figures were taken, for its table. */
@@ -67,6 +72,9 @@ struct l0_backend_ops {
 	/* Releases what prepare() opened (NULL: nothing). */
 	void (*close)(void *data);
 };
+
+/* CLOCK_MONOTONIC in seconds, for the steps' times. */
+double monotonic_s(void);
 
 extern const struct l0_backend_ops l0_libvirt_backend;
 extern const struct l0_backend_ops l0_bochs_backend;

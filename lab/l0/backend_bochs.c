@@ -35,11 +35,13 @@ static int bochs_settle_options(struct run_opts *o, bool l1_memory_set, bool l2_
 	return 0;
 }
 
-static int bochs_prepare(void *data, const struct run_opts *o, const struct run_paths *p)
+static int bochs_prepare(void *data, const struct run_opts *o, const struct run_paths *p,
+			 struct json_object *steps)
 {
 	char why[256];
 
 	(void)data;
+	(void)steps;
 	(void)o;
 	(void)p;
 	if (!bochs_available(why, sizeof(why))) {
@@ -51,7 +53,8 @@ static int bochs_prepare(void *data, const struct run_opts *o, const struct run_
 }
 
 static enum l0_outcome_kind bochs_boot(void *data, const struct run_opts *o,
-				       const struct run_paths *p, struct l0_outcome *out)
+				       const struct run_paths *p, struct json_object *steps,
+				       struct l0_outcome *out)
 {
 	_cleanup_free_ char *params = l2_params_to_cmdline(&o->l2);
 	/* quiet: every console byte costs emulated time under Bochs. */
@@ -74,6 +77,7 @@ static enum l0_outcome_kind bochs_boot(void *data, const struct run_opts *o,
 	int r;
 
 	(void)data;
+	(void)steps;
 	log_info("L1: booting the patched KVM host in Bochs (%s, emulated VMX, %u MiB), "
 		 "timeout %u s", BOCHS_CPU_MODEL, o->l1_memory_mib, o->l1_timeout_s);
 	r = bochs_run_l1(&b, &out->l1_seconds, out->reason, sizeof(out->reason));

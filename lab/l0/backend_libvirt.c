@@ -17,6 +17,7 @@
 #include "l1_fault.h"
 #include "run.h"
 #include "seed.h"
+#include "timings.h"
 #include "util.h"
 #include "vm.h"
 
@@ -26,10 +27,24 @@ struct libvirt_backend {
 };
 
 /*
- * L1's agent silent this long means L1 hangs: it prints L2's progress every
- * 20 s and its own at least once a minute.
+ * L1's agent silent this long means L1 hangs: its heartbeat thread prints a
+ * line every 5 s whatever the agent waits for (l1/agent.c, HEARTBEAT_S), so
+ * only a stopped kernel or a stopped L1 falls silent. With vm_run()'s 2 s
+ * checks and the NMI's grace below, a hung L1 is given up 42 s after its
+ * last line.
  */
-#define L1_SILENCE_S 300
+#define L1_SILENCE_S 30
+#define L1_NMI_GRACE_S 10
+
+/*
+ * L1's kernel stops itself (panic=-1) on the faults that otherwise leave it
+ * hanging: a CPU stuck for 20 s (soft lockup: twice watchdog_thresh), a task
+ * blocked for 60 s, an RCU stall (21 s by default). The last two are sysctls,
+ * set from the command line with the sysctl. prefix.
+ */
+#define L1_WATCHDOG_CMDLINE                                                              \
+	"softlockup_panic=1 watchdog_thresh=10 hung_task_panic=1 "                       \
+	"sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.panic_on_rcu_stall=1"
 
 /*
  * A CPU of L1 stuck this long never came back in any boot seen here; L2
@@ -42,8 +57,10 @@ static bool l1_cannot_finish(const char *console)
 	return l1_fault_longest_lockup(console) >= L1_LOCKUP_GIVE_UP_S;
 }
 
-static int libvirt_prepare(void *data, const struct run_opts *o, const struct run_paths *p)
+static int libvirt_prepare(void *data, const struct run_opts *o, const struct run_paths *p,
+			   struct json_object *steps)
 {
+	double started;
 	struct libvirt_backend *lv = data;
 	char err[1024];
 	int r;
@@ -54,7 +71,9 @@ static int libvirt_prepare(void *data, const struct run_opts *o, const struct ru
 		return r;
 	}
 	log_info("choosing the accelerator for L1 (a trial KVM guest first)");
+	started = monotonic_s();
 	r = accel_choose(lv->conn, o->accel, p->kernel, &lv->accel);
+	timings_add(steps, "L0", "accelerator trial", monotonic_s() - started);
 	if (r < 0) {
 		log_error("%s", lv->accel.why);
 		return r;
@@ -95,6 +114,16 @@ static int prepare_disks(const struct run_opts *o, const struct run_paths *p)
 	return 0;
 }
 
+/* The kept state belongs to the L1 image the run boots (its build key), or to none. */
+static bool l1_state_usable(const struct run_paths *p)
+{
+	_cleanup_free_ char *image_key = NULL, *state_key = NULL;
+
+	return read_file(p->l1_image_key, &image_key, NULL) == 0 &&
+	       read_file(p->l1_state_key, &state_key, NULL) == 0 && *image_key &&
+	       strcmp(image_key, state_key) == 0 && file_exists(p->l1_state);
+}
+
 /*
  * unknown_nmi_panic, panic_print=0x40: an NMI sent to a hung L1 panics it,
  * and a panic prints every CPU's backtrace, so a hang says where it was.
@@ -112,7 +141,7 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 	params = l2_params_to_cmdline(&l2);
 	cmdline = xasprintf(
 		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
-		"init=" EXITLAB_L1_INIT_PATH " %s %s",
+		L1_WATCHDOG_CMDLINE " init=" EXITLAB_L1_INIT_PATH " %s %s",
 		params, o->l1_cmdline_extra);
 	struct dom_config cfg = {
 		.name = name,
@@ -134,12 +163,17 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 		.console_log = p->console,
 	};
 
+	if (l1_state_usable(p))
+		cfg.disks[cfg.n_disks++] = (struct dom_disk){ .path = p->l1_state, .format = "raw",
+							      .target = "vdd", .readonly = true };
 	return dom_config_to_xml(&cfg, ret_xml);
 }
 
 static enum l0_outcome_kind libvirt_boot(void *data, const struct run_opts *o,
-					 const struct run_paths *p, struct l0_outcome *out)
+					 const struct run_paths *p, struct json_object *steps,
+					 struct l0_outcome *out)
 {
+	double started = monotonic_s();
 	struct libvirt_backend *lv = data;
 	_cleanup_free_ char *xml = NULL;
 	char err[1024];
@@ -148,9 +182,11 @@ static enum l0_outcome_kind libvirt_boot(void *data, const struct run_opts *o,
 		.timeout_s = o->l1_timeout_s,
 		.console_log = p->console,
 		.progress_s = 20,
+		/* The heartbeat's lines say little; L2's progress lines say more. */
+		.progress_skip = L1_HEARTBEAT_MARK,
 		.silence_s = L1_SILENCE_S,
 		.progress_mark = l1_agent_lines,
-		.nmi_grace_s = 60,
+		.nmi_grace_s = L1_NMI_GRACE_S,
 		.cannot_finish = l1_cannot_finish,
 	};
 	int r;
@@ -158,6 +194,7 @@ static enum l0_outcome_kind libvirt_boot(void *data, const struct run_opts *o,
 	r = prepare_disks(o, p);
 	if (r < 0)
 		return l0_outcome_set(out, L0_FATAL, r, "could not prepare the run's disks");
+	timings_add(steps, "L0", "disks and seed", monotonic_s() - started);
 	r = l1_xml(o, &lv->accel, p, &xml);
 	if (r < 0)
 		return l0_outcome_set(out, L0_FATAL, r, "cannot build the L1 domain XML: %s",

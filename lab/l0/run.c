@@ -8,12 +8,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "exitlab/contract.h"
 #include "l1_fault.h"
 #include "results.h"
+#include "timings.h"
 #include "util.h"
 
 /* The backend of this run and its private state. */
@@ -35,11 +37,49 @@ enum l0_outcome_kind l0_outcome_set(struct l0_outcome *out, enum l0_outcome_kind
 	return kind;
 }
 
+double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The run's timings (timings.h): L0's steps before the attempts, each
+ * attempt with its own and what L1 sent of L1's and L2's, L0's after them.
+ */
+struct run_timings {
+	double started;
+	struct json_object *all, *before, *attempts, *after;
+};
+
+static void run_timings_init(struct run_timings *t)
+{
+	t->started = monotonic_s();
+	t->all = json_object_new_object();
+	t->before = json_object_new_array();
+	t->attempts = json_object_new_array();
+	t->after = json_object_new_array();
+	json_object_object_add(t->all, "before", t->before);
+	json_object_object_add(t->all, "attempts", t->attempts);
+	json_object_object_add(t->all, "after", t->after);
+}
+
+/* Closes the books: the total so far, into the object env.json and the table show. */
+static struct json_object *run_timings_total(struct run_timings *t)
+{
+	json_object_object_add(t->all, "total_seconds",
+			       json_object_new_double(monotonic_s() - t->started));
+	return t->all;
+}
+
 static void run_paths_free(struct run_paths *p)
 {
 	char **fields[] = { &p->kernel, &p->initrd, &p->l1_image, &p->l2_image, &p->work,
 			    &p->l1_overlay, &p->l2_overlay, &p->seed_dir, &p->seed_iso,
-			    &p->bundle, &p->partial, &p->final, &p->console, &p->tool_log };
+			    &p->bundle, &p->partial, &p->final, &p->console, &p->tool_log,
+			    &p->l1_image_key, &p->l1_state, &p->l1_state_key };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(fields); i++) {
@@ -73,6 +113,9 @@ static int check_images(const struct run_opts *o, struct run_paths *p)
 			return -ENOENT;
 		}
 	}
+	p->l1_image_key = xasprintf("%s.key", p->l1_image);
+	p->l1_state = xasprintf("%s/l1-state.tar", o->images_dir);
+	p->l1_state_key = xasprintf("%s/l1-state.key", o->images_dir);
 	return 0;
 }
 
@@ -109,6 +152,53 @@ static int prepare_dirs(const struct run_opts *o, struct run_paths *p)
 	p->console = xasprintf("%s/l1-console.log", p->partial);
 	p->tool_log = xasprintf("%s/tools.log", p->partial);
 	return 0;
+}
+
+/*
+ * Keeps what L1 sent for its next boot (exitlab/contract.h) as a tar archive,
+ * and takes it out of the bundle: bundle.json is the run's record, not a
+ * cache. Runs side by side may both write it: each replaces it whole (rename).
+ */
+static void keep_l1_state(const struct run_paths *p, struct json_object *bundle)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/l1-state.d", p->work);
+	_cleanup_free_ char *tmp = xasprintf("%s.%d.tmp", p->l1_state, (int)getpid());
+	_cleanup_free_ char *key = NULL, *key_tmp = xasprintf("%s.%d.tmp", p->l1_state_key,
+							      (int)getpid());
+	char *tar[] = { "tar", "--sort=name", "--owner=0", "--group=0", "-cf", tmp, "-C", dir,
+			".", NULL };
+	struct json_object *state, *files;
+	int kept = 0;
+
+	if (!json_object_object_get_ex(bundle, "l1_state", &state))
+		return;
+	if (json_object_object_get_ex(state, "libvirt_qemu_caps", &files) &&
+	    json_object_is_type(files, json_type_object) &&
+	    read_file(p->l1_image_key, &key, NULL) == 0 && mkdir_p(dir, 0755) == 0) {
+		json_object_object_foreach(files, name, text) {
+			_cleanup_free_ char *path = NULL;
+
+			if (strchr(name, '/') || name[0] == '.' || !json_object_is_type(text, json_type_string))
+				continue;
+			path = xasprintf("%s/%s", dir, name);
+			if (write_file_atomic(path, json_object_get_string(text),
+					      strlen(json_object_get_string(text))) == 0)
+				kept++;
+		}
+	}
+	if (kept > 0 && run_command(tar, p->tool_log) == 0 &&
+	    write_file_atomic(key_tmp, key, strlen(key)) == 0 &&
+	    rename(tmp, p->l1_state) == 0 && rename(key_tmp, p->l1_state_key) == 0)
+		log_info("kept libvirt's QEMU capabilities from L1 for its next boot (%s)",
+			 p->l1_state);
+	(void)unlink(tmp);
+	(void)unlink(key_tmp);
+	{
+		char *rm[] = { "rm", "-rf", dir, NULL };
+
+		(void)run_command(rm, NULL);
+	}
+	json_object_object_del(bundle, "l1_state");
 }
 
 static void print_tail(const char *what, const char *text)
@@ -220,27 +310,43 @@ static int read_bundle(const struct run_paths *p, struct json_object **ret_bundl
 	return -EIO;
 }
 
-static int save_results(const struct run_opts *o, const struct run_paths *p,
-			const struct l1_host *host, struct json_object *bundle, double l1_seconds, struct json_object *failures)
+/* env.json, written last: its timings then cover the saving of the rest. */
+static int save_environment(const struct run_opts *o, const struct run_paths *p,
+			    const struct l1_host *host, struct json_object *bundle,
+			    double l1_seconds, struct json_object *failures,
+			    struct run_timings *timings, double save_started)
 {
-	struct json_object *snapshots, *last, *l1 = NULL, *l2 = NULL, *env;
+	struct json_object *l1 = NULL, *l2 = NULL, *env;
+	int r;
+
+	json_object_object_get_ex(bundle, "l1", &l1);
+	json_object_object_get_ex(bundle, "l2", &l2);
+	env = environment(o, host, l1);
+	if (l1_seconds > 0)
+		json_object_object_add(env, "l1_seconds", json_object_new_double(l1_seconds));
+	if (failures)
+		json_object_object_add(env, "failed_attempts", json_object_get(failures));
+	if (l2)
+		json_object_object_add(env, "l2", json_object_get(l2));
+	timings_add(timings->after, "L0", "results written", monotonic_s() - save_started);
+	json_object_object_add(env, "timings", json_object_get(run_timings_total(timings)));
+	r = write_json(p->partial, "env.json", env);
+	json_object_put(env);
+	return r;
+}
+
+static int save_results(const struct run_opts *o, const struct run_paths *p,
+			const struct l1_host *host, struct json_object *bundle, double l1_seconds,
+			struct json_object *failures, struct run_timings *timings)
+{
+	double save_started = monotonic_s();
+	struct json_object *snapshots, *last;
 	struct snapshot snap;
 	_cleanup_free_ char *csv = NULL, *csv_path = NULL;
 	char err[256];
 	size_t n;
 	int r;
 
-	json_object_object_get_ex(bundle, "l1", &l1);
-	json_object_object_get_ex(bundle, "l2", &l2);
-	env = environment(o, host, l1);
-	json_object_object_add(env, "l1_seconds", json_object_new_double(l1_seconds));
-	json_object_object_add(env, "failed_attempts", json_object_get(failures));
-	if (l2)
-		json_object_object_add(env, "l2", json_object_get(l2));
-	r = write_json(p->partial, "env.json", env);
-	json_object_put(env);
-	if (r < 0)
-		return r;
 	{
 		struct json_object *console;
 
@@ -309,6 +415,9 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 		r = -ENODATA;
 	}
 	snapshot_free(&snap);
+	if (r == 0)
+		r = save_environment(o, p, host, bundle, l1_seconds, failures, timings,
+				     save_started);
 	return r;
 }
 
@@ -339,17 +448,34 @@ static bool second_vm_died(const struct run_opts *o, struct json_object *bundle,
  * Whatever the backend, a boot whose agent sent no good bundle, or whose
  * second VM died early, may go better another time.
  */
+/* L1's and L2's steps as the agent timed them, into this attempt's. */
+static void add_l1_timings(struct json_object *bundle, struct json_object *steps)
+{
+	struct json_object *l1_steps;
+	size_t i;
+
+	if (!bundle || !json_object_object_get_ex(bundle, "timings", &l1_steps) ||
+	    !json_object_is_type(l1_steps, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(l1_steps); i++)
+		json_object_array_add(steps, json_object_get(json_object_array_get_idx(l1_steps, i)));
+}
+
 static enum l0_outcome_kind attempt(const struct run_opts *o, const struct run_paths *p,
-				    const struct l1_host *host, struct json_object **ret_bundle,
-				    struct l0_outcome *out)
+				    const struct l1_host *host, struct json_object *steps,
+				    struct json_object **ret_bundle, struct l0_outcome *out)
 {
 	int r;
 
 	(void)unlink(p->bundle);
-	if (host->ops->boot(host->data, o, p, out) != L0_OK)
+	if (host->ops->boot(host->data, o, p, steps, out) != L0_OK)
 		return out->kind;
 	log_info("L1: stopped after %.1f s", out->l1_seconds);
+	timings_add(steps, "L0", "L1, boot to power-off", out->l1_seconds);
 	r = read_bundle(p, ret_bundle);
+	if (r == 0)
+		keep_l1_state(p, *ret_bundle);
+	add_l1_timings(*ret_bundle, steps);
 	if (r == -EPROTO) /* the L1 image's agent is another version's: so is every boot's */
 		return l0_outcome_set(out, L0_FATAL, r, "L1's agent speaks another contract: "
 				      "rebuild the images ('make images')");
@@ -403,9 +529,11 @@ static void report_failure(const struct run_paths *p, struct json_object *bundle
 }
 
 static int save_bench(const struct run_paths *p, const struct l1_host *host,
-		      const struct run_opts *o, struct json_object *bundle)
+		      const struct run_opts *o, struct json_object *bundle,
+		      struct run_timings *timings)
 {
-	struct json_object *bench, *l1 = NULL, *env, *v;
+	double save_started = monotonic_s();
+	struct json_object *bench, *v;
 	double figures[3];
 	static const char *const keys[] = { "stock", "off", "on" };
 	size_t i;
@@ -422,12 +550,9 @@ static int save_bench(const struct run_paths *p, const struct l1_host *host,
 		}
 		figures[i] = json_object_get_double(v);
 	}
-	json_object_object_get_ex(bundle, "l1", &l1);
-	env = environment(o, host, l1);
-	r = write_json(p->partial, "env.json", env);
-	json_object_put(env);
+	r = write_json(p->partial, "bench.json", bench);
 	if (r == 0)
-		r = write_json(p->partial, "bench.json", bench);
+		r = save_environment(o, p, host, bundle, 0, NULL, timings, save_started);
 	if (r < 0)
 		return r;
 	printf("\nCPUID round trip in L2 (leaf 0, best of 5 rounds, %s), by L1's KVM:\n"
@@ -442,6 +567,20 @@ static int save_bench(const struct run_paths *p, const struct l1_host *host,
 }
 
 /* Keeps a failed attempt's console and says in failures why it failed. */
+/* Where a failed attempt's L1 was: the last step its agent printed, and when. */
+static void note_last_step(const char *console_path, struct json_object *record)
+{
+	_cleanup_free_ char *console = NULL;
+	char step[96];
+	double at;
+
+	if (read_file(console_path, &console, NULL) < 0 ||
+	    timings_l1_last_step(console, step, sizeof(step), &at) < 0)
+		return;
+	json_object_object_add(record, "last_step", json_object_new_string(step));
+	json_object_object_add(record, "last_step_at", json_object_new_double(at));
+}
+
 static void record_failure(const struct run_paths *p, unsigned n, const struct l0_outcome *out,
 			   struct json_object *failures)
 {
@@ -462,29 +601,41 @@ int run_lab(const struct run_opts *o)
 	struct l1_host host = { .ops = o->l0 };
 	struct json_object *bundle = NULL, *failures = json_object_new_array();
 	struct l0_outcome out = { .kind = L0_FATAL };
+	struct run_timings timings;
 	unsigned n;
 	int status = 1;
 
+	run_timings_init(&timings);
 	host.data = calloc(1, host.ops->data_size ? host.ops->data_size : 1);
 	if (!host.data || check_images(o, &p) < 0)
 		goto out;
-	if (host.ops->prepare(host.data, o, &p) < 0)
+	if (host.ops->prepare(host.data, o, &p, timings.before) < 0)
 		goto out;
 	if (prepare_dirs(o, &p) < 0)
 		goto out;
 
 	for (n = 1; n <= o->attempts; n++) {
+		struct json_object *record = json_object_new_object(), *steps = json_object_new_array();
+		double started = monotonic_s();
+
 		log_info("run %s, attempt %u of %u", o->l2.run_id, n, o->attempts);
 		json_object_put(bundle);
 		bundle = NULL;
 		memset(&out, 0, sizeof(out));
-		if (attempt(o, &p, &host, &bundle, &out) == L0_OK)
+		json_object_object_add(record, "steps", steps);
+		json_object_array_add(timings.attempts, record);
+		(void)attempt(o, &p, &host, steps, &bundle, &out);
+		json_object_object_add(record, "seconds", json_object_new_double(monotonic_s() - started));
+		if (out.kind == L0_OK)
 			break;
+		json_object_object_add(record, "failure", json_object_new_string(out.reason));
+		note_last_step(p.console, record);
 		log_error("attempt %u: %s", n, out.reason);
 		if (out.kind == L0_INTERRUPTED) {
+			/* What the attempts so far found is kept, as for a failed run. */
 			log_error("interrupted: L1 destroyed, partial output kept in %s", p.partial);
 			status = 130;
-			goto out;
+			break;
 		}
 		report_failure(&p, bundle);
 		record_failure(&p, n, &out, failures);
@@ -496,8 +647,9 @@ int run_lab(const struct run_opts *o)
 	}
 	if (out.kind == L0_OK &&
 	    (o->l2.mode == L2_MODE_BENCH || o->l2.mode == L2_MODE_MINIMAL_BENCH
-		     ? save_bench(&p, &host, o, bundle)
-		     : save_results(o, &p, &host, bundle, out.l1_seconds, failures)) == 0) {
+		     ? save_bench(&p, &host, o, bundle, &timings)
+		     : save_results(o, &p, &host, bundle, out.l1_seconds, failures, &timings)) == 0) {
+		timings_print(timings.all, stdout);
 		if (rename(p.partial, p.final) < 0) {
 			log_error("cannot rename %s to %s: %s", p.partial, p.final, strerror(errno));
 			goto out;
@@ -511,7 +663,10 @@ int run_lab(const struct run_opts *o)
 	/* What env.json would have listed, kept for a run that never succeeded. */
 	if (json_object_array_length(failures) > 0)
 		(void)write_json(p.partial, "failed_attempts.json", failures);
-	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
+	(void)write_json(p.partial, "timings.json", run_timings_total(&timings));
+	timings_print(timings.all, stderr);
+	if (status != 130)
+		log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
 out:
 	if (p.work && status == 0) {
 		host.ops->cleanup(host.data, &p);
@@ -520,6 +675,7 @@ out:
 	}
 	json_object_put(failures);
 	json_object_put(bundle);
+	json_object_put(timings.all);
 	if (host.ops->close)
 		host.ops->close(host.data);
 	free(host.data);

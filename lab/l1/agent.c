@@ -11,7 +11,9 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "exitlab/contract.h"
 #include "l2_launcher.h"
 #include "probe_output.h"
+#include "timings.h"
 #include "trace.h"
 #include "util.h"
 #include "vm.h"
@@ -68,6 +71,80 @@ void agent_record_command(struct json_object *o, const char *key, char *const ar
 		out[strcspn(out, "\n")] = '\0';
 		agent_add_str(o, key, out);
 	}
+}
+
+void agent_step(struct agent *a, const char *name)
+{
+	double now = log_elapsed();
+
+	pthread_mutex_lock(&a->step.lock);
+	if (a->step.name[0])
+		timings_add(a->step.steps, "L1", a->step.name, now - a->step.started);
+	snprintf(a->step.name, sizeof(a->step.name), "%s", name ? name : "");
+	a->step.started = now;
+	pthread_mutex_unlock(&a->step.lock);
+	if (name)
+		log_info(L1_STEP_MARK "%s", name);
+}
+
+/*
+ * A line every heartbeat_s from a thread of its own, whatever the main thread
+ * is blocked in: L0 takes silence on L1's console as a hung L1 (its
+ * L1_SILENCE_S), so only a stopped kernel or a stopped L1 is silent.
+ */
+struct heartbeat {
+	struct agent *a;
+	unsigned every_s;
+	pthread_t thread;
+	bool started;
+};
+
+static void *heartbeat_main(void *opaque)
+{
+	struct heartbeat *h = opaque;
+	struct agent_step *s = &h->a->step;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += h->every_s;
+		if (pthread_cond_timedwait(&s->stopped, &s->lock, &until) == 0 || s->stop)
+			continue;
+		log_info(L1_HEARTBEAT_MARK "%s for %.0f s", s->name[0] ? s->name : "finishing",
+			 log_elapsed() - s->started);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void heartbeat_start(struct heartbeat *h)
+{
+	if (!h->every_s)
+		return;
+	h->started = pthread_create(&h->thread, NULL, heartbeat_main, h) == 0;
+	if (!h->started)
+		log_error("L1: no heartbeat thread: L0 may take a long quiet step for a hang");
+}
+
+static void heartbeat_stop(struct heartbeat *h)
+{
+	if (!h->started)
+		return;
+	pthread_mutex_lock(&h->a->step.lock);
+	h->a->step.stop = true;
+	pthread_cond_signal(&h->a->step.stopped);
+	pthread_mutex_unlock(&h->a->step.lock);
+	(void)pthread_join(h->thread, NULL);
+}
+
+/* Seconds from L1's kernel start to now, from /proc/uptime; 0 if unknown. */
+static double uptime_s(void)
+{
+	_cleanup_free_ char *text = NULL;
+
+	return read_file("/proc/uptime", &text, NULL) == 0 ? strtod(text, NULL) : 0;
 }
 
 const char *agent_vm_cpuset(const struct agent *a)
@@ -132,16 +209,14 @@ static int run_l2(struct agent *a)
 {
 	struct json_object *l2 = json_object_new_object();
 	char trace_err[256] = "tracing was not set up";
-	struct utsname u;
 	double seconds = 0;
 	int r, ended;
 
 	json_object_object_add(a->bundle, "l2", l2);
-	(void)uname(&u);
 	json_object_object_add(l2, "vcpus", json_object_new_int((int)a->params.vcpus));
 	json_object_object_add(l2, "memory_mib", json_object_new_int((int)a->params.memory_mib));
-	agent_add_str(l2, "kernel", u.release);
 	(void)trace_start(a, trace_err, sizeof(trace_err));
+	agent_step(a, a->launcher->run_step);
 	r = a->launcher->run_l2(a, l2, &seconds);
 	ended = l2_ended(a, l2, r == -ETIMEDOUT || r == -EINTR ? r : 0, seconds);
 	if (r < 0)
@@ -149,9 +224,16 @@ static int run_l2(struct agent *a)
 	if (ended < 0)
 		return ended;
 	log_info("L2: stopped after %.1f s", seconds);
+	agent_step(a, "probe output and oracle");
 	r = probe_output_collect(a);
 	if (r == 0)
 		trace_check_interval(a, trace_err[0] ? trace_err : NULL);
+	{
+		struct json_object *samples;
+
+		if (json_object_object_get_ex(a->bundle, "samples", &samples))
+			timings_add_phases(a->step.steps, samples);
+	}
 	return r;
 }
 
@@ -186,20 +268,31 @@ static int agent_steps(struct agent *a, const struct agent_system *sys)
 	r = sys->init ? sys->init() : 0;
 	if (r < 0)
 		return agent_fail(a, r, "cannot initialize libvirt");
+	agent_step(a, "kvm modules");
 	r = sys->load_kvm(a);
 	if (r < 0)
 		return r;
 	sys->spare_cpu0(a);
 	a->launcher = mode_is_direct(a->params.mode) ? sys->direct : sys->through_libvirt;
+	if (a->launcher->start_step)
+		agent_step(a, a->launcher->start_step);
 	r = a->launcher->start(a);
 	if (r < 0)
 		return r;
-	return mode_is_bench(a->params.mode) ? bench_run(a, sys->load_kvm_as) : run_l2(a);
+	if (!mode_is_bench(a->params.mode))
+		return run_l2(a);
+	agent_step(a, "bench");
+	return bench_run(a, sys->load_kvm_as);
 }
 
 int agent_run(const struct agent_system *sys)
 {
-	struct agent a = { .paths = sys->paths, .params = L2_PARAMS_DEFAULT };
+	struct agent a = {
+		.paths = sys->paths,
+		.params = L2_PARAMS_DEFAULT,
+		.step = { .lock = PTHREAD_MUTEX_INITIALIZER, .stopped = PTHREAD_COND_INITIALIZER },
+	};
+	struct heartbeat heartbeat = { .a = &a, .every_s = sys->heartbeat_s };
 	struct utsname u;
 	int r;
 
@@ -207,14 +300,20 @@ int agent_run(const struct agent_system *sys)
 	a.l1 = json_object_new_object();
 	agent_add_str(a.bundle, "schema", EXITLAB_BUNDLE_SCHEMA);
 	json_object_object_add(a.bundle, "l1", a.l1);
+	a.step.steps = json_object_new_array();
+	json_object_object_add(a.bundle, "timings", a.step.steps);
+	timings_add(a.step.steps, "L1", "kernel and init to the agent", uptime_s());
+	heartbeat_start(&heartbeat);
 	(void)uname(&u);
 	agent_add_str(a.l1, "kernel", u.release);
 
 	r = agent_steps(&a, sys);
-	json_object_object_add(a.bundle, "ok", json_object_new_boolean(r == 0));
 	if (a.launcher && a.launcher->stop)
 		a.launcher->stop(&a);
+	agent_step(&a, NULL);
+	json_object_object_add(a.bundle, "ok", json_object_new_boolean(r == 0));
 	(void)sys->send_bundle(&a);
+	heartbeat_stop(&heartbeat);
 	json_object_put(a.bundle);
 	return r;
 }

@@ -3,6 +3,7 @@
 #define EXITLAB_AGENT_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "params.h"
@@ -30,9 +31,20 @@ extern const struct agent_paths agent_l1_paths;
 
 struct l2_launcher;
 
+/* The step under way, which the heartbeat names, and the times of those done. */
+struct agent_step {
+	pthread_mutex_t lock;
+	pthread_cond_t stopped; /* the heartbeat's wake-up when the agent ends */
+	bool stop;
+	char name[64];
+	double started;            /* log_elapsed() */
+	struct json_object *steps; /* the bundle's "timings": timings_add() */
+};
+
 struct agent {
 	const struct agent_paths *paths;
 	struct l2_params params;
+	struct agent_step step;
 	double l2_created;          /* CLOCK_REALTIME when L2 was running */
 	struct json_object *bundle; /* sent to L0 whatever happens */
 	struct json_object *l1;     /* the bundle's "l1": what L1 is and loaded */
@@ -49,6 +61,12 @@ int agent_fail(struct agent *a, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 void agent_add_str(struct json_object *o, const char *key, const char *value);
+
+/*
+ * Ends the step under way (its time goes into the bundle's "timings") and
+ * begins name, printing it for L0 (L1_STEP_MARK); NULL ends the last one.
+ */
+void agent_step(struct agent *a, const char *name);
 
 /* The first line of a command's output as o[key]: versions come with copyright lines. */
 void agent_record_command(struct json_object *o, const char *key, char *const argv[]);
@@ -71,6 +89,8 @@ struct agent_system {
 	/* Keeps this process, and so the VMs it starts, off CPU 0 if asked. */
 	void (*spare_cpu0)(struct agent *a);
 	const struct l2_launcher *through_libvirt, *direct;
+	/* How often the agent says it is alive while a step runs (0: never). */
+	unsigned heartbeat_s;
 	/* Carries the bundle to L0. */
 	int (*send_bundle)(struct agent *a);
 };

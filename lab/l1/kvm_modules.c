@@ -87,7 +87,8 @@ int kvm_load(struct agent *a, const char *config)
 {
 	bool stock = strcmp(config, "stock") == 0, on = strcmp(config, "on") == 0;
 	char *rmmod[] = { "rmmod", NULL, "kvm", NULL };
-	char *modprobe_kvm[] = { "modprobe", "kvm", on ? "exit_stats=1" : "exit_stats=0", NULL };
+	/* On: the bare name, as an admin would write it: KERNEL_PARAM_OPS_FL_NOARG (kvm-patch 0001). */
+	char *modprobe_kvm[] = { "modprobe", "kvm", on ? "exit_stats" : "exit_stats=0", NULL };
 	char *modprobe_vendor[] = { "modprobe", NULL, NULL };
 	_cleanup_free_ char *param = NULL;
 	const char *module;
@@ -165,7 +166,7 @@ int kvm_load_patched(struct agent *a)
 	r = vendor_module(a, &module);
 	if (r < 0)
 		return r;
-	log_info("L1: loading the patched kvm (exit_stats=1) and %s", module);
+	log_info("L1: loading the patched kvm (modprobe kvm exit_stats) and %s", module);
 	r = kvm_load(a, "on");
 	if (r < 0)
 		return r;

@@ -14,10 +14,13 @@ struct agent;
  */
 struct l2_launcher {
 	const char *name;
+	/* The agent's step names: starting what L2 needs (NULL: no step), and L2's run. */
+	const char *start_step, *run_step;
 	/* What L2 needs in L1 first (libvirt: its daemons). 0, or after agent_fail(). */
 	int (*start)(struct agent *a);
 	/*
-	 * The run's L2, until it stops by itself; what it was in l2, its probe
+	 * The run's L2, until it stops by itself; what it was in l2 (its kernel
+	 * among it), its probe
 	 * output in paths->l2_results. 0, -ETIMEDOUT, -EINTR, or another negative
 	 * errno after agent_fail() when it could not run.
 	 */

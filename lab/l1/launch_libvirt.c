@@ -5,6 +5,7 @@
  */
 #include "l2_launcher.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -18,17 +19,61 @@
 #include "util.h"
 #include "vm.h"
 
-/* Units L2 does not need: each costs seconds under nested emulation. */
-#define L2_MASKED_UNITS                                                                  \
-	"systemd.mask=e2scrub_reap.service systemd.mask=apt-daily.timer "               \
-	"systemd.mask=apt-daily-upgrade.timer systemd.mask=fstrim.timer "               \
-	"systemd.mask=man-db.timer systemd.mask=serial-getty@ttyS0.service "            \
-	"systemd.mask=getty@tty1.service systemd.mask=sys-kernel-debug.mount "          \
-	"systemd.mask=sys-kernel-tracing.mount"
+/*
+ * L2's kernel command line; its units and drivers are trimmed in its image
+ * (images/l2-files). No watchdog panics here: a panic reboots L2 in place
+ * (on_reboot restart), and a hung L2 is found by its silence (L2_SILENCE_S).
+ */
+#define L2_CMDLINE_FIXED "root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet"
+
+/*
+ * L2 neither printing on its console nor sending a sample (every sample_ms)
+ * for this long hangs; its reboot, the longest quiet stretch, takes ~30 s.
+ */
+#define L2_SILENCE_S 60
+
+/* From L1's qemu-system-data. */
+#define L2_FIRMWARE "/usr/share/qemu/qboot.rom"
 
 #define BENCH_ITERATIONS 100000
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
+
+/* libvirt's capabilities of L1's QEMU from an earlier boot (exitlab/contract.h), if L0 sent them. */
+static void restore_libvirt_caps(struct agent *a)
+{
+	char *tar[] = { "tar", "-xf", EXITLAB_L1_STATE_DEVICE, "-C", EXITLAB_LIBVIRT_CAPS_DIR,
+			NULL };
+	const char *state = "none sent";
+
+	if (access(EXITLAB_L1_STATE_DEVICE, R_OK) == 0) {
+		(void)mkdir_p(EXITLAB_LIBVIRT_CAPS_DIR, 0755);
+		state = run_command(tar, NULL) == 0 ? "restored" : "unreadable";
+	}
+	agent_add_str(a->l1, "libvirt_caps_cache", state);
+}
+
+/* The capabilities libvirtd has now, for L0 to keep (a file name each, its text). */
+static void save_libvirt_caps(struct agent *a)
+{
+	_cleanup_(closedirp) DIR *d = opendir(EXITLAB_LIBVIRT_CAPS_DIR);
+	struct json_object *files = json_object_new_object(), *state;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		_cleanup_free_ char *path = NULL, *text = NULL;
+		size_t n = strlen(e->d_name);
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0 || strchr(e->d_name, '/'))
+			continue;
+		path = xasprintf("%s/%s", EXITLAB_LIBVIRT_CAPS_DIR, e->d_name);
+		if (read_file(path, &text, NULL) == 0)
+			agent_add_str(files, e->d_name, text);
+	}
+	state = json_object_new_object();
+	json_object_object_add(state, "libvirt_qemu_caps", files);
+	json_object_object_add(a->bundle, "l1_state", state);
+}
 
 static int libvirt_start(struct agent *a)
 {
@@ -40,6 +85,7 @@ static int libvirt_start(struct agent *a)
 	virConnectPtr conn = NULL;
 	char err[1024];
 
+	restore_libvirt_caps(a);
 	log_info("L1: starting virtlogd and libvirtd");
 	if (run_command(virtlogd, NULL) != 0 || run_command(libvirtd, NULL) != 0)
 		return agent_fail(a, -ESRCH, "virtlogd or libvirtd did not start");
@@ -57,14 +103,11 @@ static int libvirt_start(struct agent *a)
 	return 0;
 }
 
-static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
+static int l2_xml(const struct agent *a, char **ret_xml)
 {
 	_cleanup_free_ char *name = xasprintf("exitlab-l2-%s", a->params.run_id);
-	_cleanup_free_ char *kernel = xasprintf("/boot/vmlinuz-%s", release);
-	_cleanup_free_ char *initrd = xasprintf("/boot/initrd.img-%s", release);
-	_cleanup_free_ char *cmdline = xasprintf(
-		"root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet exitlab.sample_ms=%u "
-		L2_MASKED_UNITS, a->params.sample_ms);
+	_cleanup_free_ char *cmdline = xasprintf(L2_CMDLINE_FIXED " exitlab.sample_ms=%u",
+						 a->params.sample_ms);
 	struct dom_config cfg = {
 		.name = name,
 		.accel = DOM_ACCEL_KVM,
@@ -72,8 +115,13 @@ static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
 		.memory_mib = a->params.memory_mib,
 		.vcpus = a->params.vcpus,
 		.vcpu_cpuset = agent_vm_cpuset(a),
-		.kernel = kernel,
-		.initrd = initrd,
+		/*
+		 * qboot: a BIOS that does nothing but load the kernel QEMU hands
+		 * it, where SeaBIOS spends seconds of emulated time on each boot.
+		 */
+		.firmware = access(L2_FIRMWARE, R_OK) == 0 ? L2_FIRMWARE : NULL,
+		.kernel = EXITLAB_L2_KERNEL,
+		.initrd = EXITLAB_L2_INITRAMFS,
 		.cmdline = cmdline,
 		.disks = {
 			{ .path = a->paths->l2_root_device, .format = "raw", .target = "vda",
@@ -100,22 +148,29 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		.timeout_s = a->params.timeout_s,
 		.console_log = a->paths->l2_console,
 		.progress_s = 20,
+		.silence_s = L2_SILENCE_S,
+		.progress_file = a->paths->l2_results,
 		/* After libvirt's QEMU probing: t=0 is when L2's QEMU runs. */
 		.ret_running_realtime = &a->l2_created,
 	};
 	struct net_sink sink = { .fd = -1 };
+	_cleanup_free_ char *release = NULL;
 	char err[1024];
-	struct utsname u;
 	pid_t second_vm = 0;
 	int r;
 
-	(void)uname(&u);
 	if (access(a->paths->seed_device, R_OK) < 0 || access(a->paths->l2_root_device, R_OK) < 0)
 		return agent_fail(a, -ENODEV, "L1 lacks %s (seed) or %s (L2 root): L0 attached the "
 				  "wrong disks", a->paths->seed_device, a->paths->l2_root_device);
-	r = l2_xml(a, u.release, &xml);
+	if (access(EXITLAB_L2_KERNEL, R_OK) < 0 || access(EXITLAB_L2_INITRAMFS, R_OK) < 0)
+		return agent_fail(a, -ENOENT, "L1's image lacks L2's kernel or initramfs (%s): "
+				  "rebuild the images with 'make images'", EXITLAB_L2_BOOT_DIR);
+	r = l2_xml(a, &xml);
 	if (r < 0)
 		return agent_fail(a, r, "cannot build the L2 domain XML: %s", strerror(-r));
+	if (read_file(EXITLAB_L2_BOOT_DIR "/kernel-release", &release, NULL) == 0)
+		release[strcspn(release, "\n")] = '\0';
+	agent_add_str(l2, "kernel", release);
 	if (a->params.second_vm) {
 		int sr = second_vm_start(a, &second_vm);
 
@@ -184,10 +239,13 @@ static int libvirt_run_bench_l2(struct agent *a, const char *config, const char 
 	return 0;
 }
 
+/* After L2 or the bench, whatever became of them: what L1 keeps for its next boot. */
 static void libvirt_stop(struct agent *a)
 {
-	if (a->launcher_data)
-		virConnectClose(a->launcher_data);
+	if (!a->launcher_data)
+		return;
+	save_libvirt_caps(a);
+	virConnectClose(a->launcher_data);
 	a->launcher_data = NULL;
 }
 
@@ -199,6 +257,8 @@ static const unsigned mirrored_order[] = { 0, 1, 2, 2, 1, 0 };
 
 const struct l2_launcher l2_through_libvirt = {
 	.name = "libvirt",
+	.start_step = "libvirt start",
+	.run_step = "L2 runs (boot, phases, power-off)",
 	.start = libvirt_start,
 	.run_l2 = libvirt_run_l2,
 	.run_bench_l2 = libvirt_run_bench_l2,

@@ -9,9 +9,11 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "agent.h"
 #include "child.h"
+#include "debugfs_watch.h"
 #include "exitlab/contract.h"
 #include "probe_vm.h"
 #include "util.h"
@@ -46,9 +48,14 @@ static int direct_run_l2(struct agent *a, struct json_object *l2, double *ret_se
 		.progress_log = a->paths->l2_console,
 		.interrupted = vm_interrupted,
 	};
+	struct debugfs_watch watch;
+	struct utsname u;
 	pid_t pid;
 	int r;
 
+	/* L1's own kernel (probe_vm_spawn()). */
+	(void)uname(&u);
+	agent_add_str(l2, "kernel", u.release);
 	agent_add_str(l2, "userspace", "the probe as init (guest-init), no systemd or cloud-init");
 	log_info("L2: starting a minimal guest with QEMU (kvm, %u vCPU, %u MiB), timeout %u s",
 		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
@@ -56,7 +63,9 @@ static int direct_run_l2(struct agent *a, struct json_object *l2, double *ret_se
 	if (r < 0)
 		return agent_fail(a, r, "cannot start QEMU with the probe (%s) as L2: %s",
 				  EXITLAB_PROBE_PATH, strerror(-r));
+	debugfs_watch_start(&watch);
 	r = child_wait(pid, &wo, ret_seconds);
+	debugfs_watch_stop(&watch, l2);
 	if (r == 0 || r == -ETIMEDOUT || r == -EINTR)
 		return r;
 	if (r < 0)
@@ -101,6 +110,7 @@ static const unsigned counted_order[] = { 0, 1, 2 };
 
 const struct l2_launcher l2_direct_qemu = {
 	.name = "qemu",
+	.run_step = "L2 runs (the probe as init)",
 	.start = direct_start,
 	.run_l2 = direct_run_l2,
 	.run_bench_l2 = direct_run_bench_l2,

@@ -23,6 +23,8 @@ static const struct agent_system l1_system = {
 	.spare_cpu0 = agent_spare_cpu0,
 	.through_libvirt = &l2_through_libvirt,
 	.direct = &l2_direct_qemu,
+	/* L0 gives L1 up after 30 s of silence (its L1_SILENCE_S). */
+	.heartbeat_s = 5,
 	.send_bundle = bundle_send,
 };
 

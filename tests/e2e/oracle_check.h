@@ -37,6 +37,18 @@ static inline struct json_object *assert_oracle_agrees(const char *run_dir)
 	assert_true(json_object_object_get_ex(oracle, "total", &total));
 	assert_true(json_object_object_get_ex(total, "equal", &v));
 	assert_true(json_object_get_boolean(v));
+	/* Per-reason counts add up to the total exactly (within the vCPUs' tolerance). */
+	assert_true(json_object_object_get_ex(oracle, "sum_of_reasons", &total));
+	if (!json_object_object_get_ex(total, "equal", &v) || !json_object_get_boolean(v)) {
+		struct json_object *s = NULL, *t = NULL, *err = NULL;
+
+		json_object_object_get_ex(total, "sum", &s);
+		json_object_object_get_ex(total, "total", &t);
+		json_object_object_get_ex(total, "error", &err);
+		fail_msg("per-reason counts add up to %lld, the total is %lld%s%s",
+			 (long long)json_object_get_int64(s), (long long)json_object_get_int64(t),
+			 err ? ": " : "", err ? json_object_get_string(err) : "");
+	}
 	assert_true(json_object_object_get_ex(oracle, "mismatches", &v));
 	assert_int_equal(json_object_get_int(v), 0);
 	/* An exit the oracle could not name is one no reason was checked against. */

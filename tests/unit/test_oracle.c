@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,9 +250,63 @@ static void names_with_spaces(void **state)
 	reason_names_free(&names);
 }
 
+/*
+ * Snapshot B as the probe takes it: every reason read, then the total. Its
+ * total is the sum of the counts as read plus the exits of each reason
+ * after its read: CPUID 53 + 3 (the RDTSC, MSR and total reads), MSR 9 + 1
+ * (an MSR exit after its read), RDTSC 0: 66.
+ */
+static const char sum_trace[] =
+	EXIT("cpuid") READ("4fffffff", "0", "32")   /* A total: 50 */
+	EXIT("msr") EXIT("cpuid") READ("4ffffffd", "72", "35")   /* B reads CPUID: 53 */
+	EXIT("cpuid") READ("4ffffffd", "6e", "0")    /* B reads RDTSC: 0 */
+	EXIT("cpuid") READ("4ffffffd", "7c", "9")    /* B reads MSR: 9 */
+	EXIT("msr")
+	EXIT("cpuid") READ("4fffffff", "0", "%x");   /* B total */
+
+static int64_t sum_verdict(unsigned b_total, bool *ret_equal)
+{
+	struct reason_names names;
+	struct json_object *a = snap(50, 0, 0), *b = snap(b_total, 53, 9), *report, *sum, *v;
+	char err[128] = "", trace_text[sizeof(sum_trace) + 16];
+	int64_t r;
+
+	snprintf(trace_text, sizeof(trace_text), sum_trace, b_total);
+	/* The RDTSC row reads reason 0x6e here. */
+	json_object_object_add(json_object_array_get_idx(json_object_object_get(b, "reasons"), 2),
+			       "reason", json_object_new_int(0x6e));
+	assert_int_equal(reason_names_from_format(format, EXIT_ARCH_SVM, &names), 0);
+	report = oracle_compare(trace_text, &names, a, b, 1, err, sizeof(err));
+	assert_non_null(report);
+	assert_true(json_object_object_get_ex(report, "sum_of_reasons", &sum));
+	if (json_object_object_get_ex(sum, "error", &v))
+		fail_msg("sum_of_reasons: %s", json_object_get_string(v));
+	assert_true(json_object_object_get_ex(sum, "equal", &v));
+	*ret_equal = json_object_get_boolean(v);
+	r = field(sum, "sum");
+	json_object_put(report);
+	json_object_put(a);
+	json_object_put(b);
+	reason_names_free(&names);
+	return r;
+}
+
+static void reasons_add_up_to_the_total(void **state)
+{
+	bool equal;
+
+	(void)state;
+	assert_int_equal(sum_verdict(66, &equal), 66);
+	assert_true(equal);
+	/* One exit more in the total than the reasons report: not equal. */
+	assert_int_equal(sum_verdict(67, &equal), 66);
+	assert_false(equal);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(reasons_add_up_to_the_total),
 		cmocka_unit_test(names_per_vendor),
 		cmocka_unit_test(counts_agree),
 		cmocka_unit_test(a_wrong_count_is_a_mismatch),

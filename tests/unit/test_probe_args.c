@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "../../probes/leaves.h"
 #include "../../probes/probe_args.h"
@@ -138,12 +141,103 @@ static void classify(void **state)
 	assert_int_equal(reason_classify(&undef, &zero), REASON_MALFORMED);
 }
 
+/* A fake machine: fixed answers for the discovery leaf, leaf 0 for the rest. */
+struct fake_cpu {
+	struct cpuid_regs discovery;
+	uint32_t asked;
+};
+
+static void fake_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *ret)
+{
+	struct fake_cpu *cpu = ctx;
+
+	(void)subleaf;
+	cpu->asked = leaf;
+	*ret = cpu->discovery;
+}
+
+static int discover(struct cpuid_regs answer, char *err, size_t n)
+{
+	struct fake_cpu cpu = { .discovery = answer };
+	struct cpuid_source src = { .cpuid = fake_cpuid, .ctx = &cpu };
+	int r = leaves_discover(&src, err, n);
+
+	assert_int_equal(cpu.asked, EXITLAB_LEAF_DISCOVERY);
+	assert_int_equal(src.executed, 1);
+	return r;
+}
+
+static void discovery_leaf(void **state)
+{
+	/* "KVMExitStats" in EBX, ECX, EDX, version 1: the patched KVM. */
+	const struct cpuid_regs patched = { 1, 0x454d564bu, 0x53746978u, 0x73746174u };
+	/* Feature off on Intel: the highest basic leaf's values (here leaf 0x16's). */
+	const struct cpuid_regs intel_off = { 0x00000af0, 0x00000af0, 0x00000064, 0 };
+	const struct cpuid_regs amd_off = { 0 };
+	struct cpuid_regs v2 = patched;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(discover(patched, err, sizeof(err)), 0);
+	err[0] = '\0';
+	assert_int_equal(discover(intel_off, err, sizeof(err)), -ENODEV);
+	assert_non_null(strstr(err, "KVMExitStats"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(discover(amd_off, err, sizeof(err)), -ENODEV);
+	v2.eax = 2;
+	assert_int_equal(discover(v2, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "version 2"));
+	assert_true(probe_needs_leaves(PROBE_SNAPSHOT) && probe_needs_leaves(PROBE_INTERVAL) &&
+		    probe_needs_leaves(PROBE_SAMPLE) && probe_needs_leaves(PROBE_GUEST_INIT));
+	/* bench runs under stock KVM too, query reads any leaf. */
+	assert_false(probe_needs_leaves(PROBE_BENCH) || probe_needs_leaves(PROBE_QUERY) ||
+		     probe_needs_leaves(PROBE_MARK));
+}
+
+/*
+ * The real binary on this machine's real CPUID: no patched KVM below us, so
+ * every command that reads the leaves refuses with one line and status 2.
+ */
+static void probe_refuses_without_leaves(void **state)
+{
+	static const char *const cmds[] = { "snapshot", "interval --seconds 1", "sample --duration 1" };
+	struct cpuid_source native = { .cpuid = cpuid_native };
+	char err[256], line[512], cmd[1024];
+	size_t i;
+
+	(void)state;
+	if (leaves_discover(&native, err, sizeof(err)) == 0) {
+		print_message("skipped: this machine answers the exit statistics leaves\n");
+		skip();
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		FILE *p;
+		int status, lines = 0;
+
+		snprintf(cmd, sizeof(cmd), "%s %s 2>&1 >/dev/null", EXITLAB_PROBE_BIN, cmds[i]);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		while (fgets(line, sizeof(line), p)) {
+			lines++;
+			if (!strstr(line, "no exit statistics here"))
+				fail_msg("%s: unexpected line: %s", cmds[i], line);
+		}
+		status = pclose(p);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) != 2 || lines != 1)
+			fail_msg("%s: exit status %d, %d lines on stderr", cmds[i], WEXITSTATUS(status),
+				 lines);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_arguments),
 		cmocka_unit_test(bad_arguments),
 		cmocka_unit_test(classify),
+		cmocka_unit_test(discovery_leaf),
+		cmocka_unit_test(probe_refuses_without_leaves),
 	};
 
 	return cmocka_run_group_tests_name("probe", tests, NULL, NULL);

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "../../lab/common/timings.h"
 #include "../../lab/common/util.h"
 #include "../../lab/include/exitlab/contract.h"
 #include "../../lab/l0/backend.h"
@@ -39,9 +40,11 @@ static struct {
 	int prepare_result;
 } fake;
 
-static int fake_prepare(void *data, const struct run_opts *o, const struct run_paths *p)
+static int fake_prepare(void *data, const struct run_opts *o, const struct run_paths *p,
+			struct json_object *steps)
 {
 	(void)data;
+	(void)steps;
 	(void)o;
 	(void)p;
 	return fake.prepare_result;
@@ -74,13 +77,15 @@ static char *good_bundle(const char *schema, bool second_vm_running)
 }
 
 static enum l0_outcome_kind fake_boot(void *data, const struct run_opts *o,
-				      const struct run_paths *p, struct l0_outcome *out)
+				      const struct run_paths *p, struct json_object *steps,
+				      struct l0_outcome *out)
 {
 	enum fake_boot step = fake.script[fake.boots < fake.n_script ? fake.boots : fake.n_script - 1];
 	_cleanup_free_ char *bundle = NULL;
 
 	(void)data;
 	(void)o;
+	timings_add(steps, "L0", "fake boot", 1.0);
 	fake.boots++;
 	assert_int_equal(write_file_atomic(p->console, "[    1.0] L1 console\n", 21), 0);
 	switch (step) {

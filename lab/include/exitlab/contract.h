@@ -22,6 +22,32 @@
 /* The probe, at the same path in L1's and L2's images (top Makefile's overlay step). */
 #define EXITLAB_PROBE_PATH "/usr/local/bin/exitlab-probe"
 
+/*
+ * Where L1's image carries L2's own kernel and initramfs (images/mkl2boot):
+ * L2 runs Debian 13's kernel, L1 Debian 12's patched one.
+ */
+#define EXITLAB_L2_BOOT_DIR "/usr/local/share/exitlab/l2"
+#define EXITLAB_L2_KERNEL EXITLAB_L2_BOOT_DIR "/vmlinuz"
+#define EXITLAB_L2_INITRAMFS EXITLAB_L2_BOOT_DIR "/initramfs.img"
+
+/*
+ * What one boot of L1 leaves for the next: libvirt's QEMU capabilities
+ * cache, which libvirtd in L1 otherwise rebuilds by probing QEMU (~90 s under
+ * nested TCG) on every boot of the same image. The agent sends the files in
+ * its bundle ("l1_state"); L0 keeps them as a tar archive beside the images,
+ * for that image only, and attaches it to later boots as a raw disk, vdd.
+ */
+#define EXITLAB_L1_STATE_DEVICE "/dev/vdd"
+#define EXITLAB_LIBVIRT_CAPS_DIR "/var/cache/libvirt/qemu/capabilities"
+
+/*
+ * What the agent prints on L1's console after its time stamp for L0 to read
+ * (timings.c, run.c): the start of each of its steps, and its heartbeat,
+ * which L0 takes as a sign of life but not as progress.
+ */
+#define L1_STEP_MARK "L1 step: "
+#define L1_HEARTBEAT_MARK "L1: alive; "
+
 /* L1's PID 1 (lab/l1-init), which execs the agent. */
 #define EXITLAB_L1_INIT_PATH "/usr/local/sbin/exitlab-l1-init"
 
