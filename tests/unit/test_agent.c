@@ -21,6 +21,7 @@
 #include "../../lab/l1/agent.h"
 #include "../../lab/l1/l2_launcher.h"
 #include "fake_kvm.h"
+#include "scratch.h"
 
 static char top[] = "/tmp/exitlab-test-agent-XXXXXX";
 static char *cmdline_path, *run_dir, *l2_console, *l2_results, *trace_dir;
@@ -150,7 +151,7 @@ static const struct agent_system fake_system = {
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(top))
+	if (scratch_make(top, NULL, 0) < 0)
 		return -1;
 	cmdline_path = xasprintf("%s/cmdline", top);
 	run_dir = xasprintf("%s/run", top);
@@ -168,16 +169,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", top);
-	char *argv[] = { "sh", "-c", cmd, NULL };
-
 	(void)state;
 	free(cmdline_path);
 	free(run_dir);
 	free(l2_console);
 	free(l2_results);
 	free(trace_dir);
-	return run_command(argv, NULL);
+	return scratch_remove(top);
 }
 
 static void reset_fake(void)

@@ -21,6 +21,7 @@
 #include "../../lab/l0/bochs.h"
 #include "../../lab/l1/agent.h"
 #include "../../lab/l1/bundle.h"
+#include "scratch.h"
 
 static char top[] = "/tmp/exitlab-test-contract-XXXXXX";
 
@@ -32,27 +33,15 @@ static char *in_top(const char *name)
 static int setup(void **state)
 {
 	static const char *const dirs[] = { "ports", "block/sda", "block/sdb", "dev" };
-	size_t i;
 
 	(void)state;
-	if (!mkdtemp(top))
-		return -1;
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		_cleanup_free_ char *d = in_top(dirs[i]);
-
-		if (mkdir_p(d, 0755) < 0)
-			return -1;
-	}
-	return 0;
+	return scratch_make(top, dirs, ARRAY_SIZE(dirs));
 }
 
 static int teardown(void **state)
 {
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", top);
-	char *argv[] = { "sh", "-c", cmd, NULL };
-
 	(void)state;
-	return run_command(argv, NULL);
+	return scratch_remove(top);
 }
 
 /* The agent, as far as the transport sees it: its bundle and where L1's devices are. */

@@ -22,6 +22,7 @@
 #include "../../lab/l0/backend.h"
 #include "../../lab/l0/run.h"
 #include "fake_kvm.h"
+#include "scratch.h"
 
 /* What one fake boot does. */
 enum fake_boot {
@@ -144,16 +145,16 @@ static char top[] = "/tmp/exitlab-test-run-XXXXXX";
 static int setup(void **state)
 {
 	static const char *const images[] = { "vmlinuz", "initrd.img", "l1.img", "l2.img" };
+	static const char *const dirs[] = { "images" };
 	size_t i;
 
 	(void)state;
-	if (!mkdtemp(top))
+	if (scratch_make(top, dirs, ARRAY_SIZE(dirs)) < 0)
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(images); i++) {
 		_cleanup_free_ char *path = xasprintf("%s/images/%s", top, images[i]);
-		_cleanup_free_ char *dir = xasprintf("%s/images", top);
 
-		if (mkdir_p(dir, 0755) < 0 || write_file_atomic(path, "", 0) < 0)
+		if (write_file_atomic(path, "", 0) < 0)
 			return -1;
 	}
 	return 0;
@@ -161,11 +162,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", top);
-	char *argv[] = { "sh", "-c", cmd, NULL };
-
 	(void)state;
-	return run_command(argv, NULL);
+	return scratch_remove(top);
 }
 
 /*
