@@ -2,10 +2,12 @@
 # Each step installs or starts what it needs; see README.md.
 include config.mk
 include tests/unit-tests.mk
+include tests/e2e.mk
 
 OVERLAY   := $(BUILD)/overlay
 MODULES   := $(BUILD)/kvm/modules/$(KERNEL_ABI)
 EXITLAB   := $(BUILD)/lab/exitlab
+AGENT     := $(BUILD)/lab/exitlab-agent
 PROBE     := $(BUILD)/probes/exitlab-probe
 REPORT    := $(BUILD)/report/exitlab-report
 REGRESS   := $(BUILD)/report/exitlab-regress
@@ -56,8 +58,9 @@ assemble-overlays:
 		install -m 0644 $$f $(OVERLAY)/l1/lib/modules/$(KERNEL_ABI)/updates/; done
 	@cmp -s lab/l1-init $(OVERLAY)/l1/usr/local/sbin/exitlab-l1-init || \
 		install -m 0755 lab/l1-init $(OVERLAY)/l1/usr/local/sbin/exitlab-l1-init
-	@cmp -s $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab || \
-		install -m 0755 $(EXITLAB) $(OVERLAY)/l1/usr/local/bin/exitlab
+	@rm -f $(OVERLAY)/l1/usr/local/bin/exitlab  # the agent before it had a binary of its own
+	@cmp -s $(AGENT) $(OVERLAY)/l1/usr/local/bin/exitlab-agent || \
+		install -m 0755 $(AGENT) $(OVERLAY)/l1/usr/local/bin/exitlab-agent
 	@cmp -s $(PROBE) $(OVERLAY)/l1/usr/local/bin/exitlab-probe || \
 		install -m 0755 $(PROBE) $(OVERLAY)/l1/usr/local/bin/exitlab-probe
 	@cmp -s $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe || \
@@ -144,8 +147,7 @@ test: lint-ci images services checkpatch
 	@$(MAKE) -s -C tests all
 	@$(MAKE) -s -C kvm-patch test-bin
 	@tests/run-tests $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/kvm/tests/test_decode \
-		$(BUILD)/tests/test_hang $(BUILD)/tests/test_lab $(BUILD)/tests/test_lab_shadow \
-		$(BUILD)/tests/test_vmx
+		$(E2E_RUNS)
 
 unit-tests: tools ci-deps
 	@$(MAKE) -s -C tests unit

@@ -14,7 +14,7 @@
 #define EXITLAB_SIGNATURE "KVMExitStats"
 #define EXITLAB_INTERFACE_VERSION 1u
 #define EXITLAB_UNDEFINED_EDX 0xFFFFFFFFu
-/* ECX of marker reads of the total leaf, which ignores ECX (see lab/oracle.h). */
+/* ECX of marker reads of the total leaf, which ignores ECX (see lab/l1/oracle.h). */
 #define EXITLAB_MARK_TRACE_START 0xE1A50001u
 #define EXITLAB_MARK_TRACE_END 0xE1A50002u
 

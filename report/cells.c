@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lab/util.h"
+#include "../lab/common/util.h"
 #include "report.h"
 #include "stats.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lab/util.h"
+#include "../lab/common/util.h"
 #include "report.h"
 
 static const char usage[] =

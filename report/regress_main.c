@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lab/util.h"
+#include "../lab/common/util.h"
 #include "regress.h"
 
 static const char usage[] =

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lab/util.h"
+#include "../lab/common/util.h"
 #include "stats.h"
 
 #define TOP 5

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lab/util.h"
+#include "../lab/common/util.h"
 
 const char *const report_phases[] = { "boot", "check", "idle", "io", "reboot" };
 const size_t report_n_phases = ARRAY_SIZE(report_phases);

@@ -8,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "../../lab/util.h"
+#include "../../lab/common/util.h"
 
 /* Reads RUN_DIR/oracle.json, fails the test on any disagreement; returns it (put it). */
 static inline struct json_object *assert_oracle_agrees(const char *run_dir)

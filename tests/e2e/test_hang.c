@@ -22,9 +22,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../../lab/child.h"
-#include "../../lab/timings.h"
-#include "../../lab/util.h"
+#include "../../lab/common/child.h"
+#include "../../lab/common/timings.h"
+#include "../../lab/common/util.h"
 
 /* What the issue asks: recognised and retried within 60 s of the last sign of life. */
 #define HANG_BUDGET_S 60

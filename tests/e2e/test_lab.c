@@ -5,10 +5,9 @@
  * Environment: EXITLAB (the binary), EXITLAB_IMAGES, EXITLAB_RESULTS;
  * EXITLAB_LAB_RUN_DIR checks a finished run's directory instead of running one.
  *
- * Built twice: test_lab runs L2 on nested paging (KVM's default), and
- * test_lab_shadow (E2E_SHADOW_PAGING) on shadow paging (kvm_amd.npt=0,
- * kvm_intel.ept=0), where KVM intercepts L2's page faults, CR3 writes and
- * INVLPGs: other reasons, and many more exits, for the oracle to check.
+ * Which run, and which extra checks, is a variant of tests/e2e/variants.cfg
+ * named by the first argument (default test_lab: L2 on nested paging;
+ * test_lab_shadow runs it on shadow paging and checks its page faults).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,69 +19,34 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../lab/results.h"
-#include "../../lab/util.h"
+#include "../../lab/l0/results.h"
+#include "../../lab/common/util.h"
 #include "oracle_check.h"
 
-#ifdef E2E_SHADOW_PAGING
-#define E2E_NAME "e2e-shadow"
-#else
-#define E2E_NAME "e2e"
-#endif
+#include "e2e_variant.h"
 
 static char run_dir[512];
 static struct snapshot snap;
 
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : fallback;
-}
+static struct e2e_variant variant;
 
 static int run_lab_once(void **state)
 {
-	const char *results = env_or("EXITLAB_RESULTS", "build/test-results");
-	char run_id[64];
-	char *argv[] = {
-		(char *)env_or("EXITLAB", "build/lab/exitlab"), "run", "--run-id", run_id,
-		"--images", (char *)env_or("EXITLAB_IMAGES", "build/images"),
-		"--results", (char *)results,
-		/*
-		 * Two vCPUs: the oracle on 2+ (the Bochs tier covers 1). A second VM
-		 * beside L2: its exits must stay out of L2's counts.
-		 */
-		"--l2-vcpus", "2", "--second-vm",
-		/*
-		 * L0's QEMU races under TCG (README, "When L1 fails"). With VMs
-		 * kept off L1's CPU 0 most boots run through, but not all. A
-		 * failed boot costs ~4 min (an oops; a stuck CPU is given up
-		 * after 2 min), a silent hang ~10; retries are cheap next to a
-		 * red CI, and ten mostly-oops failures fit in its 90 minutes.
-		 */
-		"--attempts", "10",
-#ifdef E2E_SHADOW_PAGING
-		/* Only the vendor module L1 loads reads its own. */
-		"--l1-cmdline", "kvm_amd.npt=0 kvm_intel.ept=0",
-#endif
-		NULL,
-	};
+	char **argv = e2e_variant_argv(&variant, run_dir, sizeof(run_dir));
 	_cleanup_free_ char *snapshot_json = NULL;
 	char err[256];
 	int r;
 
 	(void)state;
-	snprintf(run_id, sizeof(run_id), E2E_NAME "-%ld", (long)time(NULL));
-	snprintf(run_dir, sizeof(run_dir), "%s/%s", results, run_id);
 	if (getenv("EXITLAB_LAB_RUN_DIR")) {
 		snprintf(run_dir, sizeof(run_dir), "%s", getenv("EXITLAB_LAB_RUN_DIR"));
 		goto parse;
 	}
-	fprintf(stderr, "# " E2E_NAME ": %s run --run-id %s (L1 and L2 boot for real; minutes)\n",
-		argv[0], run_id);
+	fprintf(stderr, "# %s: %s run --run-id %s (L1 and L2 boot for real; minutes)\n",
+		variant.name, argv[0], argv[3]);
 	r = run_command(argv, NULL);
 	if (r != 0) {
-		fprintf(stderr, "# " E2E_NAME ": exitlab run exited with %d\n", r);
+		fprintf(stderr, "# %s: exitlab run exited with %d\n", variant.name, r);
 		return -1;
 	}
 parse:
@@ -365,7 +329,7 @@ static void report_of_the_run(void **state)
 	_cleanup_free_ char *md_path = xasprintf("%s/report.md", run_dir), *md = NULL;
 	_cleanup_free_ char *svg = xasprintf("%s/cumulative.svg", run_dir), *svg_text = NULL;
 	_cleanup_free_ char *csv = xasprintf("%s/phases.csv", run_dir), *csv_text = NULL;
-	char *argv[] = { (char *)env_or("EXITLAB_REPORT", "build/report/exitlab-report"), run_dir,
+	char *argv[] = { (char *)e2e_env_or("EXITLAB_REPORT", "build/report/exitlab-report"), run_dir,
 			 NULL };
 
 	(void)state;
@@ -380,7 +344,6 @@ static void report_of_the_run(void **state)
 	assert_non_null(strstr(csv_text, "\nreboot,,total,"));
 }
 
-#ifdef E2E_SHADOW_PAGING
 /*
  * L1's KVM really ran L2 on shadow paging, and L2's intercepted page faults
  * (SVM "PF excp", code 0x4e; VMX EXCEPTION_NMI, 0) were in the checked
@@ -415,9 +378,8 @@ static void shadow_paging_checked(void **state)
 		fail_msg("no page-fault exit (reason %#x) was checked in the interval", pf_reason);
 	json_object_put(oracle);
 }
-#endif
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(total_exits_positive),
@@ -431,15 +393,14 @@ int main(void)
 		cmocka_unit_test(every_phase_sampled),
 		cmocka_unit_test(network_io_reached_l1),
 		cmocka_unit_test(report_of_the_run),
-#ifdef E2E_SHADOW_PAGING
 		cmocka_unit_test(shadow_paging_checked),
-#endif
 	};
+	size_t n = ARRAY_SIZE(tests);
 
-#ifdef E2E_SHADOW_PAGING
-	return cmocka_run_group_tests_name("e2e_lab_shadow_paging", tests, run_lab_once,
-					   free_snapshot);
-#else
-	return cmocka_run_group_tests_name("e2e_lab", tests, run_lab_once, free_snapshot);
-#endif
+	if (e2e_variant_from_args(argc, argv, "test_lab", &variant) < 0)
+		return 2;
+	/* The table's extra checks: the last entries, left out unless asked for. */
+	if (!e2e_variant_checks(&variant, "shadow_paging"))
+		n--;
+	return _cmocka_run_group_tests(variant.name, tests, n, run_lab_once, free_snapshot);
 }

@@ -17,9 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../lab/bochs.h"
-#include "../../lab/results.h"
-#include "../../lab/util.h"
+#include "../../lab/l0/bochs.h"
+#include "../../lab/l0/results.h"
+#include "../../lab/common/util.h"
+#include "e2e_variant.h"
 #include "oracle_check.h"
 
 /*
@@ -43,13 +44,6 @@ static char skip_reason[256];
 static struct snapshot snaps[3]; /* interval-a, interval-b, final */
 static const char *const phases[] = { "interval-a", "interval-b", "final" };
 #define final_snap snaps[2]
-
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : fallback;
-}
 
 static int load_snapshots(void)
 {
@@ -89,15 +83,11 @@ out:
 	return r;
 }
 
+static struct e2e_variant variant;
+
 static int run_bochs_once(void **state)
 {
-	const char *results = env_or("EXITLAB_RESULTS", "build/test-results");
-	char run_id[64];
-	char *argv[] = {
-		(char *)env_or("EXITLAB", "build/lab/exitlab"), "run", "--l0", "bochs", "--run-id",
-		run_id, "--images", (char *)env_or("EXITLAB_IMAGES", "build/images"), "--results",
-		(char *)results, "--attempts", "2", NULL,
-	};
+	char **argv = e2e_variant_argv(&variant, run_dir, sizeof(run_dir));
 	int r;
 
 	(void)state;
@@ -105,15 +95,13 @@ static int run_bochs_once(void **state)
 		snprintf(run_dir, sizeof(run_dir), "%s", getenv("EXITLAB_VMX_RUN_DIR"));
 		return load_snapshots();
 	}
-	if (!bochs_available(skip_reason, sizeof(skip_reason)))
+	if (!strcmp(variant.requires, "bochs") && !bochs_available(skip_reason, sizeof(skip_reason)))
 		return 0;
-	snprintf(run_id, sizeof(run_id), "vmx-%ld", (long)time(NULL));
-	snprintf(run_dir, sizeof(run_dir), "%s/%s", results, run_id);
-	fprintf(stderr, "# vmx: %s run --l0 bochs --run-id %s (Bochs emulates VMX; minutes)\n",
-		argv[0], run_id);
+	fprintf(stderr, "# %s: %s run --l0 bochs --run-id %s (Bochs emulates VMX; minutes)\n",
+		variant.name, argv[0], argv[3]);
 	r = run_command(argv, NULL);
 	if (r != 0) {
-		fprintf(stderr, "# vmx: exitlab run exited with %d\n", r);
+		fprintf(stderr, "# %s: exitlab run exited with %d\n", variant.name, r);
 		return -1;
 	}
 	return load_snapshots();
@@ -289,7 +277,7 @@ static void tracepoint_agrees(void **state)
 	json_object_put(assert_oracle_agrees(run_dir));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(l2_saw_intel_vmx),
@@ -301,5 +289,8 @@ int main(void)
 		cmocka_unit_test(tracepoint_agrees),
 	};
 
-	return cmocka_run_group_tests_name("e2e_vmx_bochs", tests, run_bochs_once, free_snapshots);
+	if (e2e_variant_from_args(argc, argv, "test_vmx", &variant) < 0)
+		return 2;
+	return _cmocka_run_group_tests(variant.name, tests, ARRAY_SIZE(tests), run_bochs_once,
+				       free_snapshots);
 }

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lab/accel.h"
-#include "../../lab/util.h"
+#include "../../lab/l0/accel.h"
+#include "../../lab/common/util.h"
 
 static char *host(const char *name)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lab/util.h"
+#include "../../lab/common/util.h"
 
 static int sh(const char *cmd, char **out)
 {

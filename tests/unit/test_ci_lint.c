@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lab/util.h"
+#include "../../lab/common/util.h"
 
 static int lint(const char *args, char **out)
 {

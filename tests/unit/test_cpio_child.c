@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "../../lab/child.h"
-#include "../../lab/cpio.h"
-#include "../../lab/util.h"
+#include "../../lab/common/child.h"
+#include "../../lab/l1/cpio.h"
+#include "../../lab/common/util.h"
 
 static char dir[] = "/tmp/exitlab-test-XXXXXX";
 

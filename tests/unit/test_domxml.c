@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lab/domxml.h"
+#include "../../lab/common/domxml.h"
 
 static struct dom_config l1_like(void)
 {

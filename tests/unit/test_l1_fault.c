@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "../../lab/l1_fault.h"
-#include "../../lab/util.h"
+#include "../../lab/l0/l1_fault.h"
+#include "../../lab/common/util.h"
 
 static struct l1_fault_report scan_file(const char *name)
 {

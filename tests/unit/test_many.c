@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../../lab/many.h"
+#include "../../lab/l0/many.h"
 
 static void jobs_by_cores_and_memory(void **state)
 {

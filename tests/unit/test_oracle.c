@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lab/oracle.h"
+#include "../../lab/l1/oracle.h"
 
 /* The shape of 6.1's events/kvm/kvm_exit/format, cut down. */
 static const char format[] =

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lab/util.h"
+#include "../../lab/common/util.h"
 #include "../../report/regress.h"
 
 #define SVM_CPUID 0x72

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../../lab/util.h"
+#include "../../lab/common/util.h"
 #include "../../report/samples.h"
 #include "../../report/stats.h"
 

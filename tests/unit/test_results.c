@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lab/results.h"
+#include "../../lab/l0/results.h"
 #include "../../probes/leaves.h"
 #include "fake_kvm.h"
 

@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lab/params.h"
-#include "../../lab/seed.h"
-#include "../../lab/util.h"
+#include "../../lab/common/params.h"
+#include "../../lab/include/exitlab/contract.h"
+#include "../../lab/l0/seed.h"
+#include "../../lab/common/util.h"
 
 static void run_ids(void **state)
 {
@@ -123,6 +124,25 @@ static void params_round_trip(void **state)
 	free(full);
 }
 
+/* The agent refuses an L0 that passes no contract version or another one. */
+static void contract_version_checked(void **state)
+{
+	struct l2_params in = L2_PARAMS_DEFAULT;
+	char *cmdline = l2_params_to_cmdline(&in);
+	char *other = xasprintf("exitlab.contract=%d exitlab.run_id=x", EXITLAB_CONTRACT_VERSION + 1);
+	char err[128];
+
+	(void)state;
+	assert_int_equal(contract_check_cmdline(cmdline, err, sizeof(err)), 0);
+	assert_int_equal(contract_check_cmdline("exitlab.run_id=x", err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "older"));
+	assert_int_equal(contract_check_cmdline(other, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "rebuild the L1 image"));
+	assert_int_equal(contract_check_cmdline("exitlab.contract=1x", err, sizeof(err)), -EPROTO);
+	free(cmdline);
+	free(other);
+}
+
 static void params_defaults_and_errors(void **state)
 {
 	struct l2_params out;
@@ -221,6 +241,7 @@ int main(void)
 		cmocka_unit_test(meta_data_names_the_run),
 		cmocka_unit_test(seed_rejects_bad_run_id),
 		cmocka_unit_test(params_round_trip),
+		cmocka_unit_test(contract_version_checked),
 		cmocka_unit_test(params_defaults_and_errors),
 		cmocka_unit_test(cmdline_lookup),
 		cmocka_unit_test(l1_cmdline_extra),

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "../../lab/timings.h"
-#include "../../lab/util.h"
+#include "../../lab/common/timings.h"
+#include "../../lab/common/util.h"
 
 static struct json_object *step_at(struct json_object *steps, size_t i)
 {

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lab/util.h"
-#include "../../lab/vmstats.h"
+#include "../../lab/common/util.h"
+#include "../../lab/common/vmstats.h"
 
 static char *sample(void)
 {

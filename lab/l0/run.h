@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_RUN_H
+#define EXITLAB_RUN_H
+
+#include "accel.h"
+#include "params.h"
+#include "seed.h"
+
+struct l0_backend_ops;
+
+struct run_opts {
+	/* What runs L1 (backend.h): libvirt with QEMU, or Bochs with emulated VMX. */
+	const struct l0_backend_ops *l0;
+	const char *uri;
+	const char *images_dir;  /* vmlinuz, initrd.img, l1.img, l2.img */
+	const char *results_dir; /* results/<run-id>/ goes here */
+	const char *work_dir;    /* per-run scratch: overlays, seed image */
+	enum accel_request accel;
+	unsigned l1_timeout_s, l1_vcpus, l1_memory_mib;
+	const char *l1_cmdline_extra; /* appended to L1's kernel command line; "" for none */
+	unsigned attempts; /* boots of L1 before giving up */
+	struct l2_params l2;
+	struct seed_phases phases;
+	const char *report_tool; /* NULL: no report after the run */
+};
+
+/* The whole chain from L0: returns a process exit status. */
+int run_lab(const struct run_opts *o);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef EXITLAB_SEED_H
+#define EXITLAB_SEED_H
+
+#include <stdbool.h>
+
+/*
+ * What L2 does after boot (images/l2-files/usr/local/sbin/exitlab-phases):
+ * a checked interval, idle, I/O, a reboot. Zero means the default.
+ */
+struct seed_phases {
+	unsigned check_s;     /* the interval L1's trace checks (default 5) */
+	unsigned idle_s;      /* default 15 */
+	unsigned io_disk_mib; /* written and read back with O_DIRECT (default 32) */
+	unsigned io_net_mib;  /* sent to L1 over TCP (default 16) */
+};
+
+#define SEED_PHASES_DEFAULT { .check_s = 5, .idle_s = 15, .io_disk_mib = 32, .io_net_mib = 16 }
+
+struct seed_config {
+	const char *run_id;
+	struct seed_phases phases;
+};
+
+/*
+ * cloud-init NoCloud documents. user-data is "#cloud-config" followed by JSON,
+ * which is YAML too, so every string is escaped by a JSON library.
+ */
+int seed_user_data(const struct seed_config *cfg, char **ret_text);
+int seed_meta_data(const struct seed_config *cfg, char **ret_text);
+
+/* Writes user-data and meta-data into dir and packs them into iso_path (volume "cidata"). */
+int seed_build_iso(const struct seed_config *cfg, const char *dir, const char *iso_path,
+		   const char *log_path);
+
+#endif
