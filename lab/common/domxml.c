@@ -221,13 +221,6 @@ int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml)
 	X(attr(w, "machine", "pc"));
 	X(xmlTextWriterWriteString(w, BAD_CAST "hvm"));
 	X(end(w));
-	if (cfg->firmware) {
-		X(start(w, "loader"));
-		X(attr(w, "type", "rom"));
-		X(attr(w, "readonly", "yes"));
-		X(xmlTextWriterWriteString(w, BAD_CAST cfg->firmware));
-		X(end(w));
-	}
 	X(elem_text(w, "kernel", cfg->kernel));
 	if (cfg->initrd)
 		X(elem_text(w, "initrd", cfg->initrd));

@@ -113,9 +113,18 @@ static int check_images(const struct run_opts *o, struct run_paths *p)
 			return -ENOENT;
 		}
 	}
+	/* Beside the L1 image, and absolute: libvirt opens it from its own directory. */
 	p->l1_image_key = xasprintf("%s.key", p->l1_image);
-	p->l1_state = xasprintf("%s/l1-state.tar", o->images_dir);
-	p->l1_state_key = xasprintf("%s/l1-state.key", o->images_dir);
+	{
+		_cleanup_free_ char *dir = strdup(p->l1_image);
+		char *slash = dir ? strrchr(dir, '/') : NULL;
+
+		if (!slash)
+			return -ENOMEM;
+		*slash = '\0';
+		p->l1_state = xasprintf("%s/l1-state.tar", dir);
+		p->l1_state_key = xasprintf("%s/l1-state.key", dir);
+	}
 	return 0;
 }
 

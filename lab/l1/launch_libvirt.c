@@ -36,8 +36,6 @@
  */
 #define L2_SILENCE_S 180
 
-/* From L1's qemu-system-data. */
-#define L2_FIRMWARE "/usr/share/qemu/qboot.rom"
 
 #define BENCH_ITERATIONS 100000
 #define STRINGIFY_(x) #x
@@ -119,11 +117,6 @@ static int l2_xml(const struct agent *a, char **ret_xml)
 		.memory_mib = a->params.memory_mib,
 		.vcpus = a->params.vcpus,
 		.vcpu_cpuset = agent_vm_cpuset(a),
-		/*
-		 * qboot: a BIOS that does nothing but load the kernel QEMU hands
-		 * it, where SeaBIOS spends seconds of emulated time on each boot.
-		 */
-		.firmware = access(L2_FIRMWARE, R_OK) == 0 ? L2_FIRMWARE : NULL,
 		.kernel = EXITLAB_L2_KERNEL,
 		.initrd = EXITLAB_L2_INITRAMFS,
 		.cmdline = cmdline,

@@ -137,12 +137,6 @@ static void l2_with_network_and_reboot(void **state)
 	assert_xpath(xml, "string(/domain/vcpu)", "2");
 	assert_xpath(xml, "string(/domain/vcpu/@cpuset)", "1-3");
 	assert_xpath(xml, "string(/domain/vcpu/@placement)", "static");
-	assert_xpath(xml, "count(/domain/os/loader)", "0");
-	free(xml);
-	c.firmware = "/usr/share/qemu/qboot.rom";
-	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
-	assert_xpath(xml, "string(/domain/os/loader)", "/usr/share/qemu/qboot.rom");
-	assert_xpath(xml, "string(/domain/os/loader/@type)", "rom");
 	free(xml);
 }
 
