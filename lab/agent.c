@@ -22,6 +22,7 @@
 #include "oracle.h"
 #include "params.h"
 #include "seed.h"
+#include "timings.h"
 #include "util.h"
 #include "vm.h"
 
@@ -35,16 +36,39 @@
 #define SEED_DEVICE "/dev/vdb"
 #define L2_ROOT_DEVICE "/dev/vdc"
 
-/* Units L2 does not need: each costs seconds under nested emulation. */
-#define L2_MASKED_UNITS                                                                  \
-	"systemd.mask=e2scrub_reap.service systemd.mask=apt-daily.timer "               \
-	"systemd.mask=apt-daily-upgrade.timer systemd.mask=fstrim.timer "               \
-	"systemd.mask=man-db.timer systemd.mask=serial-getty@ttyS0.service "            \
-	"systemd.mask=getty@tty1.service systemd.mask=sys-kernel-debug.mount "          \
-	"systemd.mask=sys-kernel-tracing.mount"
+/*
+ * L2's kernel command line; its units and drivers are trimmed in its image
+ * (images/l2-files). No watchdog panics here: a panic reboots L2 in place
+ * (on_reboot restart), and a hung L2 is found by its silence (L2_SILENCE_S).
+ */
+#define L2_CMDLINE_FIXED "root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet"
+
+/*
+ * The agent prints a line this often from a thread of its own, whatever its
+ * main thread is blocked in: L0 takes silence on L1's console as a hung L1
+ * (run.c, L1_SILENCE_S), so only a stopped kernel or a stopped L1 is silent.
+ */
+#define HEARTBEAT_S 5
+
+/*
+ * L2 neither printing on its console nor sending a sample (every sample_ms)
+ * for this long hangs; its reboot, the longest quiet stretch, takes ~30 s.
+ */
+#define L2_SILENCE_S 60
+
+/* From L1's qemu-system-data. */
+#define L2_FIRMWARE "/usr/share/qemu/qboot.rom"
+
+struct agent_step {
+	pthread_mutex_t lock;
+	char name[64];
+	double started; /* log_elapsed() */
+	struct json_object *steps; /* finished steps: timings_add() */
+};
 
 struct agent {
 	struct l2_params params;
+	struct agent_step step;
 	double l2_created; /* CLOCK_REALTIME when libvirt had L2 running */
 	struct json_object *bundle; /* sent to L0 whatever happens */
 	struct json_object *l1;
@@ -70,6 +94,59 @@ static int fail(struct agent *a, const char *fmt, ...)
 	if (!json_object_object_get_ex(a->bundle, "error", NULL))
 		add_str(a->bundle, "error", msg);
 	return -EIO;
+}
+
+/* Ends the step under way (its time goes into the bundle) and begins the next. */
+static void agent_step(struct agent *a, const char *name)
+{
+	double now = log_elapsed();
+
+	pthread_mutex_lock(&a->step.lock);
+	if (a->step.name[0])
+		timings_add(a->step.steps, "L1", a->step.name, now - a->step.started);
+	snprintf(a->step.name, sizeof(a->step.name), "%s", name ? name : "");
+	a->step.started = now;
+	pthread_mutex_unlock(&a->step.lock);
+	if (name)
+		log_info(L1_STEP_MARK "%s", name);
+}
+
+static void *heartbeat_main(void *opaque)
+{
+	struct agent *a = opaque;
+
+	for (;;) {
+		char name[64];
+		double for_s;
+
+		sleep(HEARTBEAT_S);
+		pthread_mutex_lock(&a->step.lock);
+		snprintf(name, sizeof(name), "%s", a->step.name);
+		for_s = log_elapsed() - a->step.started;
+		pthread_mutex_unlock(&a->step.lock);
+		log_info(L1_HEARTBEAT_MARK "%s for %.0f s", name[0] ? name : "finishing", for_s);
+	}
+	return NULL;
+}
+
+static void heartbeat_start(struct agent *a)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, heartbeat_main, a) != 0)
+		log_error("L1: no heartbeat thread: L0 may take a long quiet step for a hang");
+	pthread_attr_destroy(&attr);
+}
+
+/* Seconds from L1's kernel start to now, from /proc/uptime; 0 if unknown. */
+static double uptime_s(void)
+{
+	_cleanup_free_ char *text = NULL;
+
+	return read_file("/proc/uptime", &text, NULL) == 0 ? strtod(text, NULL) : 0;
 }
 
 static char *cpu_vendor(void)
@@ -207,6 +284,42 @@ static int load_kvm(struct agent *a)
 	return 0;
 }
 
+/* libvirt's capabilities of L1's QEMU from an earlier boot (seed.h), if L0 sent them. */
+static void restore_libvirt_caps(struct agent *a)
+{
+	char *tar[] = { "tar", "-xf", EXITLAB_L1_STATE_DEVICE, "-C", EXITLAB_LIBVIRT_CAPS_DIR,
+			NULL };
+	const char *state = "none sent";
+
+	if (access(EXITLAB_L1_STATE_DEVICE, R_OK) == 0) {
+		(void)mkdir_p(EXITLAB_LIBVIRT_CAPS_DIR, 0755);
+		state = run_command(tar, NULL) == 0 ? "restored" : "unreadable";
+	}
+	add_str(a->l1, "libvirt_caps_cache", state);
+}
+
+/* The capabilities libvirtd has now, for L0 to keep (a file name each, its text). */
+static void save_libvirt_caps(struct agent *a)
+{
+	_cleanup_(closedirp) DIR *d = opendir(EXITLAB_LIBVIRT_CAPS_DIR);
+	struct json_object *files = json_object_new_object(), *state;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		_cleanup_free_ char *path = NULL, *text = NULL;
+		size_t n = strlen(e->d_name);
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0 || strchr(e->d_name, '/'))
+			continue;
+		path = xasprintf("%s/%s", EXITLAB_LIBVIRT_CAPS_DIR, e->d_name);
+		if (read_file(path, &text, NULL) == 0)
+			add_str(files, e->d_name, text);
+	}
+	state = json_object_new_object();
+	json_object_object_add(state, "libvirt_qemu_caps", files);
+	json_object_object_add(a->bundle, "l1_state", state);
+}
+
 static int start_libvirt(struct agent *a, virConnectPtr *ret_conn)
 {
 	char *virtlogd[] = { "virtlogd", "-d", NULL };
@@ -214,6 +327,7 @@ static int start_libvirt(struct agent *a, virConnectPtr *ret_conn)
 	char *version[] = { "qemu-system-x86_64", "--version", NULL };
 	unsigned long lib_version = 0;
 
+	restore_libvirt_caps(a);
 	log_info("L1: starting virtlogd and libvirtd");
 	if (run_command(virtlogd, NULL) != 0 || run_command(libvirtd, NULL) != 0)
 		return fail(a, "virtlogd or libvirtd did not start");
@@ -229,14 +343,11 @@ static int start_libvirt(struct agent *a, virConnectPtr *ret_conn)
 	return 0;
 }
 
-static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
+static int l2_xml(const struct agent *a, char **ret_xml)
 {
 	_cleanup_free_ char *name = xasprintf("exitlab-l2-%s", a->params.run_id);
-	_cleanup_free_ char *kernel = xasprintf("/boot/vmlinuz-%s", release);
-	_cleanup_free_ char *initrd = xasprintf("/boot/initrd.img-%s", release);
-	_cleanup_free_ char *cmdline = xasprintf(
-		"root=/dev/vda rw console=ttyS0 ds=nocloud panic=-1 quiet exitlab.sample_ms=%u "
-		L2_MASKED_UNITS, a->params.sample_ms);
+	_cleanup_free_ char *cmdline = xasprintf(L2_CMDLINE_FIXED " exitlab.sample_ms=%u",
+						 a->params.sample_ms);
 	struct dom_config cfg = {
 		.name = name,
 		.accel = DOM_ACCEL_KVM,
@@ -244,8 +355,13 @@ static int l2_xml(const struct agent *a, const char *release, char **ret_xml)
 		.memory_mib = a->params.memory_mib,
 		.vcpus = a->params.vcpus,
 		.vcpu_cpuset = vm_cpuset(a),
-		.kernel = kernel,
-		.initrd = initrd,
+		/*
+		 * qboot: a BIOS that does nothing but load the kernel QEMU hands
+		 * it, where SeaBIOS spends seconds of emulated time on each boot.
+		 */
+		.firmware = access(L2_FIRMWARE, R_OK) == 0 ? L2_FIRMWARE : NULL,
+		.kernel = EXITLAB_L2_KERNEL,
+		.initrd = EXITLAB_L2_INITRAMFS,
 		.cmdline = cmdline,
 		.disks = {
 			{ .path = L2_ROOT_DEVICE, .format = "raw", .target = "vda", .block = true },
@@ -442,10 +558,15 @@ static int l2_results(struct agent *a, double seconds, const char *trace_err)
 {
 	int r;
 
+	struct json_object *samples;
+
 	log_info("L2: stopped after %.1f s", seconds);
+	agent_step(a, "probe output and oracle");
 	r = collect_probe_output(a);
 	if (r == 0)
 		run_oracle(a, trace_err[0] ? trace_err : NULL);
+	if (json_object_object_get_ex(a->bundle, "samples", &samples))
+		timings_add_phases(a->step.steps, samples);
 	return r;
 }
 
@@ -690,10 +811,11 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 		.timeout_s = a->params.timeout_s,
 		.console_log = L2_CONSOLE,
 		.progress_s = 20,
+		.silence_s = L2_SILENCE_S,
+		.progress_file = L2_RESULTS,
 		/* After libvirt's QEMU probing: t=0 is when L2's QEMU runs. */
 		.ret_running_realtime = &a->l2_created,
 	};
-	struct utsname u;
 	double seconds = 0;
 	char trace_err[256] = "tracing was not set up";
 	struct net_sink sink = { .fd = -1 };
@@ -701,16 +823,24 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	int r;
 
 	json_object_object_add(a->bundle, "l2", l2);
-	uname(&u);
 	if (access(SEED_DEVICE, R_OK) < 0 || access(L2_ROOT_DEVICE, R_OK) < 0)
 		return fail(a, "L1 lacks %s (seed) or %s (L2 root): L0 attached the wrong disks",
 			    SEED_DEVICE, L2_ROOT_DEVICE);
-	r = l2_xml(a, u.release, &xml);
+	if (access(EXITLAB_L2_KERNEL, R_OK) < 0 || access(EXITLAB_L2_INITRAMFS, R_OK) < 0)
+		return fail(a, "L1's image lacks L2's kernel or initramfs (%s): rebuild the "
+			    "images with 'make images'", EXITLAB_L2_BOOT_DIR);
+	r = l2_xml(a, &xml);
 	if (r < 0)
 		return fail(a, "cannot build the L2 domain XML: %s", strerror(-r));
 	json_object_object_add(l2, "vcpus", json_object_new_int((int)a->params.vcpus));
 	json_object_object_add(l2, "memory_mib", json_object_new_int((int)a->params.memory_mib));
-	add_str(l2, "kernel", u.release);
+	{
+		_cleanup_free_ char *release = NULL;
+
+		if (read_file(EXITLAB_L2_BOOT_DIR "/kernel-release", &release, NULL) == 0)
+			release[strcspn(release, "\n")] = '\0';
+		add_str(l2, "kernel", release);
+	}
 
 	if (oracle_trace_start(TRACE_INSTANCE, trace_err, sizeof(trace_err)) < 0)
 		log_error("oracle: %s", trace_err);
@@ -730,6 +860,7 @@ static int run_l2(struct agent *a, virConnectPtr conn)
 	if (net_sink_start(&sink) < 0)
 		log_error("L1: cannot listen on 127.0.0.1:%d: L2's network I/O will fail",
 			  EXITLAB_NET_SINK_PORT);
+	agent_step(a, "L2 runs (boot, phases, power-off)");
 	log_info("L2: starting (kvm, %u vCPU, %u MiB, cloud-init NoCloud seed), timeout %u s",
 		 a->params.vcpus, a->params.memory_mib, a->params.timeout_s);
 	r = vm_run(conn, xml, &opts, &seconds);
@@ -1118,7 +1249,7 @@ static int send_bundle(struct agent *a)
 int agent_main(int argc, char **argv)
 {
 	_cleanup_free_ char *cmdline = NULL;
-	struct agent a = { .params = L2_PARAMS_DEFAULT };
+	struct agent a = { .params = L2_PARAMS_DEFAULT, .step.lock = PTHREAD_MUTEX_INITIALIZER };
 	virConnectPtr conn = NULL;
 	struct utsname u;
 	char err[256];
@@ -1131,6 +1262,10 @@ int agent_main(int argc, char **argv)
 	a.l1 = json_object_new_object();
 	add_str(a.bundle, "schema", "exitlab-l1/1");
 	json_object_object_add(a.bundle, "l1", a.l1);
+	a.step.steps = json_object_new_array();
+	json_object_object_add(a.bundle, "timings", a.step.steps);
+	timings_add(a.step.steps, "L1", "kernel and init to the agent", uptime_s());
+	heartbeat_start(&a);
 	uname(&u);
 	add_str(a.l1, "kernel", u.release);
 
@@ -1146,23 +1281,31 @@ int agent_main(int argc, char **argv)
 		r = fail(&a, "cannot initialize libvirt");
 		goto out;
 	}
+	agent_step(&a, "kvm modules");
 	r = load_kvm(&a);
 	if (r < 0)
 		goto out;
 	spare_cpu0(&a);
 	if (a.params.mode == L2_MODE_MINIMAL) {
+		agent_step(&a, "L2 runs (the probe as init)");
 		r = run_minimal_l2(&a);
 		goto out;
 	}
 	if (a.params.mode == L2_MODE_MINIMAL_BENCH) {
+		agent_step(&a, "bench");
 		r = run_bench(&a, NULL);
 		goto out;
 	}
+	agent_step(&a, "libvirt start");
 	r = start_libvirt(&a, &conn);
 	if (r < 0)
 		goto out;
+	if (a.params.mode == L2_MODE_BENCH)
+		agent_step(&a, "bench");
 	r = a.params.mode == L2_MODE_BENCH ? run_bench(&a, conn) : run_l2(&a, conn);
+	save_libvirt_caps(&a);
 out:
+	agent_step(&a, NULL);
 	json_object_object_add(a.bundle, "ok", json_object_new_boolean(r == 0));
 	if (conn)
 		virConnectClose(conn);

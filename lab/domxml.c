@@ -146,7 +146,15 @@ static int write_devices(xmlTextWriterPtr w, const struct dom_config *cfg)
 		X(end(w));
 		X(end(w));
 	}
-	/* No graphics or balloon, and a network only when asked for. */
+	/*
+	 * No USB, graphics or balloon, and a network only when asked for: every
+	 * device is probed by the guest's kernel and udev, seconds under nested
+	 * emulation, and a source of exits the phases do not ask for.
+	 */
+	X(start(w, "controller"));
+	X(attr(w, "type", "usb"));
+	X(attr(w, "model", "none"));
+	X(end(w));
 	X(start(w, "memballoon"));
 	X(attr(w, "model", "none"));
 	X(end(w));
@@ -213,6 +221,13 @@ int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml)
 	X(attr(w, "machine", "pc"));
 	X(xmlTextWriterWriteString(w, BAD_CAST "hvm"));
 	X(end(w));
+	if (cfg->firmware) {
+		X(start(w, "loader"));
+		X(attr(w, "type", "rom"));
+		X(attr(w, "readonly", "yes"));
+		X(xmlTextWriterWriteString(w, BAD_CAST cfg->firmware));
+		X(end(w));
+	}
 	X(elem_text(w, "kernel", cfg->kernel));
 	if (cfg->initrd)
 		X(elem_text(w, "initrd", cfg->initrd));

@@ -38,6 +38,7 @@ struct dom_config {
 	unsigned vcpus;
 	const char *vcpu_cpuset; /* host CPUs the vCPUs may run on ("1-3"); NULL: any */
 	const char *kernel, *initrd, *cmdline;
+	const char *firmware; /* a BIOS ROM instead of QEMU's SeaBIOS (qboot); NULL: the default */
 	struct dom_disk disks[DOM_MAX_DISKS];
 	unsigned n_disks;
 	struct dom_channel channels[DOM_MAX_CHANNELS];

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "many.h"
 #include "run.h"
 #include "seed.h"
 #include "util.h"
@@ -20,6 +21,10 @@
 static const char usage[] =
 	"usage: exitlab run [options]     run the whole chain from this host (L0)\n"
 	"       exitlab bench [options]   CPUID round trips in L2 under stock, off and on KVM\n"
+	"       exitlab runs --count N [--jobs J] [options]\n"
+	"                                 N runs side by side (J at once), each as 'run'\n"
+	"       exitlab soak --count N [--jobs J] [options]\n"
+	"                                 N runs, then how reliable and how fast they were\n"
 	"       exitlab agent             inside L1 only: run L2 and report to L0\n"
 	"\n"
 	"run options:\n"
@@ -66,7 +71,11 @@ static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv, bool bench)
+/*
+ * Reads "run" or "bench" options (argv[0] is the command's name). 0 to go
+ * on, 1 when --help was printed, -EINVAL after saying what was wrong.
+ */
+static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *ret)
 {
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
@@ -202,16 +211,16 @@ static int cmd_run(int argc, char **argv, bool bench)
 			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
-			return 0;
+			return 1;
 		default:
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (r < 0)
-		return 2;
+		return -EINVAL;
 	if (optind < argc) {
 		fprintf(stderr, "exitlab: unexpected argument '%s'\n", argv[optind]);
-		return 2;
+		return -EINVAL;
 	}
 	/*
 	 * Under TCG the VMs keep off L1's CPU 0 (struct l2_params, spare_cpu0);
@@ -229,14 +238,14 @@ static int cmd_run(int argc, char **argv, bool bench)
 			o.l2.memory_mib = 256;
 		if (o.l1_memory_mib > 4096) {
 			fprintf(stderr, "exitlab: --l1-memory above 4096 is more than Bochs offers\n");
-			return 2;
+			return -EINVAL;
 		}
 	}
 	if (run_id) {
 		if (!run_id_valid(run_id)) {
 			fprintf(stderr, "exitlab: --run-id '%s': use 1-64 of [A-Za-z0-9._-], "
 					"not starting with '.'\n", run_id);
-			return 2;
+			return -EINVAL;
 		}
 		snprintf(o.l2.run_id, sizeof(o.l2.run_id), "%s", run_id);
 	} else {
@@ -247,14 +256,36 @@ static int cmd_run(int argc, char **argv, bool bench)
 	if (o.l2.timeout_s + 120 > o.l1_timeout_s) {
 		fprintf(stderr, "exitlab: --l1-timeout (%u) must exceed --l2-timeout (%u) by 120 s "
 				"for L1's own boot\n", o.l1_timeout_s, o.l2.timeout_s);
-		return 2;
+		return -EINVAL;
 	}
+	*ret = o;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv, bool bench)
+{
+	struct run_opts o;
+	int r = run_opts_parse(argc, argv, bench, &o);
+
+	if (r != 0)
+		return r > 0 ? 0 : 2;
 	log_init();
 	if (vm_init() < 0) {
 		log_error("cannot initialize libvirt: %s", vm_last_error());
 		return 1;
 	}
 	return run_lab(&o);
+}
+
+/* For "runs" and "soak": the options they pass on to each run, checked once. */
+static int run_opts_check(int argc, char **argv, struct run_opts *ret)
+{
+	int r;
+
+	optind = 0; /* getopt again, from the start */
+	r = run_opts_parse(argc, argv, false, ret);
+	optind = 0;
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -269,6 +300,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (!strcmp(argv[1], "agent"))
 		return agent_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "runs"))
+		return many_main(argc - 1, argv + 1, false, run_opts_check);
+	if (!strcmp(argv[1], "soak"))
+		return many_main(argc - 1, argv + 1, true, run_opts_check);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return 0;

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "bochs.h"
@@ -13,6 +14,7 @@
 #include "l1_fault.h"
 #include "results.h"
 #include "seed.h"
+#include "timings.h"
 #include "util.h"
 #include "vm.h"
 
@@ -20,6 +22,7 @@ struct run_paths {
 	char *kernel, *initrd, *l1_image, *l2_image;
 	char *work, *l1_overlay, *l2_overlay, *seed_dir, *seed_iso, *bundle;
 	char *partial, *final, *console, *tool_log;
+	char *l1_image_key, *l1_state, *l1_state_key; /* seed.h: what L1 leaves for its next boot */
 };
 
 /*
@@ -32,11 +35,49 @@ struct l1_host {
 	struct accel_choice accel;  /* libvirt */
 };
 
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The run's timings (timings.h): L0's steps before the attempts, each
+ * attempt with its own and what L1 sent of L1's and L2's, L0's after them.
+ */
+struct run_timings {
+	double started;
+	struct json_object *all, *before, *attempts, *after;
+};
+
+static void run_timings_init(struct run_timings *t)
+{
+	t->started = monotonic_s();
+	t->all = json_object_new_object();
+	t->before = json_object_new_array();
+	t->attempts = json_object_new_array();
+	t->after = json_object_new_array();
+	json_object_object_add(t->all, "before", t->before);
+	json_object_object_add(t->all, "attempts", t->attempts);
+	json_object_object_add(t->all, "after", t->after);
+}
+
+/* Closes the books: the total so far, into the object env.json and the table show. */
+static struct json_object *run_timings_total(struct run_timings *t)
+{
+	json_object_object_add(t->all, "total_seconds",
+			       json_object_new_double(monotonic_s() - t->started));
+	return t->all;
+}
+
 static void run_paths_free(struct run_paths *p)
 {
 	char **fields[] = { &p->kernel, &p->initrd, &p->l1_image, &p->l2_image, &p->work,
 			    &p->l1_overlay, &p->l2_overlay, &p->seed_dir, &p->seed_iso,
-			    &p->bundle, &p->partial, &p->final, &p->console, &p->tool_log };
+			    &p->bundle, &p->partial, &p->final, &p->console, &p->tool_log,
+			    &p->l1_image_key, &p->l1_state, &p->l1_state_key };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(fields); i++) {
@@ -70,6 +111,9 @@ static int check_images(const struct run_opts *o, struct run_paths *p)
 			return -ENOENT;
 		}
 	}
+	p->l1_image_key = xasprintf("%s.key", p->l1_image);
+	p->l1_state = xasprintf("%s/l1-state.tar", o->images_dir);
+	p->l1_state_key = xasprintf("%s/l1-state.key", o->images_dir);
 	return 0;
 }
 
@@ -142,10 +186,23 @@ static int prepare_disks(const struct run_opts *o, struct run_paths *p)
 }
 
 /*
- * L1's agent silent this long means L1 hangs: it prints L2's progress every
- * 20 s and its own at least once a minute.
+ * L1's agent silent this long means L1 hangs: its heartbeat thread prints a
+ * line every 5 s whatever the agent waits for (agent.c, HEARTBEAT_S), so only
+ * a stopped kernel or a stopped L1 falls silent. With vm_run()'s 2 s checks
+ * and the NMI's grace below, a hung L1 is given up 42 s after its last line.
  */
-#define L1_SILENCE_S 300
+#define L1_SILENCE_S 30
+#define L1_NMI_GRACE_S 10
+
+/*
+ * L1's kernel stops itself (panic=-1) on the faults that otherwise leave it
+ * hanging: a CPU stuck for 20 s (soft lockup: twice watchdog_thresh), a task
+ * blocked for 60 s, an RCU stall (21 s by default). The last two are sysctls,
+ * set from the command line with the sysctl. prefix.
+ */
+#define L1_WATCHDOG_CMDLINE                                                              \
+	"softlockup_panic=1 watchdog_thresh=10 hung_task_panic=1 "                       \
+	"sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.panic_on_rcu_stall=1"
 
 /*
  * A CPU of L1 stuck this long never came back in any boot seen here; L2
@@ -156,6 +213,63 @@ static int prepare_disks(const struct run_opts *o, struct run_paths *p)
 static bool l1_cannot_finish(const char *console)
 {
 	return l1_fault_longest_lockup(console) >= L1_LOCKUP_GIVE_UP_S;
+}
+
+/* The kept state belongs to the L1 image the run boots (its build key), or to none. */
+static bool l1_state_usable(const struct run_paths *p)
+{
+	_cleanup_free_ char *image_key = NULL, *state_key = NULL;
+
+	return read_file(p->l1_image_key, &image_key, NULL) == 0 &&
+	       read_file(p->l1_state_key, &state_key, NULL) == 0 && *image_key &&
+	       strcmp(image_key, state_key) == 0 && file_exists(p->l1_state);
+}
+
+/*
+ * Keeps what L1 sent for its next boot (seed.h) as a tar archive, and takes
+ * it out of the bundle: bundle.json is the run's record, not a cache. Runs
+ * side by side may both write it: each replaces it whole (rename).
+ */
+static void keep_l1_state(const struct run_paths *p, struct json_object *bundle)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/l1-state.d", p->work);
+	_cleanup_free_ char *tmp = xasprintf("%s.%d.tmp", p->l1_state, (int)getpid());
+	_cleanup_free_ char *key = NULL, *key_tmp = xasprintf("%s.%d.tmp", p->l1_state_key,
+							      (int)getpid());
+	char *tar[] = { "tar", "--sort=name", "--owner=0", "--group=0", "-cf", tmp, "-C", dir,
+			".", NULL };
+	struct json_object *state, *files;
+	int kept = 0;
+
+	if (!json_object_object_get_ex(bundle, "l1_state", &state))
+		return;
+	if (json_object_object_get_ex(state, "libvirt_qemu_caps", &files) &&
+	    json_object_is_type(files, json_type_object) &&
+	    read_file(p->l1_image_key, &key, NULL) == 0 && mkdir_p(dir, 0755) == 0) {
+		json_object_object_foreach(files, name, text) {
+			_cleanup_free_ char *path = NULL;
+
+			if (strchr(name, '/') || name[0] == '.' || !json_object_is_type(text, json_type_string))
+				continue;
+			path = xasprintf("%s/%s", dir, name);
+			if (write_file_atomic(path, json_object_get_string(text),
+					      strlen(json_object_get_string(text))) == 0)
+				kept++;
+		}
+	}
+	if (kept > 0 && run_command(tar, p->tool_log) == 0 &&
+	    write_file_atomic(key_tmp, key, strlen(key)) == 0 &&
+	    rename(tmp, p->l1_state) == 0 && rename(key_tmp, p->l1_state_key) == 0)
+		log_info("kept libvirt's QEMU capabilities from L1 for its next boot (%s)",
+			 p->l1_state);
+	(void)unlink(tmp);
+	(void)unlink(key_tmp);
+	{
+		char *rm[] = { "rm", "-rf", dir, NULL };
+
+		(void)run_command(rm, NULL);
+	}
+	json_object_object_del(bundle, "l1_state");
 }
 
 /*
@@ -175,7 +289,7 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 	params = l2_params_to_cmdline(&l2);
 	cmdline = xasprintf(
 		"root=/dev/vda rw console=ttyS0 panic=-1 unknown_nmi_panic panic_print=0x40 "
-		"init=/usr/local/sbin/exitlab-l1-init %s %s",
+		L1_WATCHDOG_CMDLINE " init=/usr/local/sbin/exitlab-l1-init %s %s",
 		params, o->l1_cmdline_extra);
 	struct dom_config cfg = {
 		.name = name,
@@ -197,6 +311,9 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 		.console_log = p->console,
 	};
 
+	if (l1_state_usable(p))
+		cfg.disks[cfg.n_disks++] = (struct dom_disk){ .path = p->l1_state, .format = "raw",
+							      .target = "vdd", .readonly = true };
 	return dom_config_to_xml(&cfg, ret_xml);
 }
 
@@ -337,27 +454,43 @@ static int read_bundle(const struct run_paths *p, struct json_object **ret_bundl
 	return -EIO;
 }
 
-static int save_results(const struct run_opts *o, const struct run_paths *p,
-			const struct l1_host *host, struct json_object *bundle, double l1_seconds, struct json_object *failures)
+/* env.json, written last: its timings then cover the saving of the rest. */
+static int save_environment(const struct run_opts *o, const struct run_paths *p,
+			    const struct l1_host *host, struct json_object *bundle,
+			    double l1_seconds, struct json_object *failures,
+			    struct run_timings *timings, double save_started)
 {
-	struct json_object *snapshots, *last, *l1 = NULL, *l2 = NULL, *env;
+	struct json_object *l1 = NULL, *l2 = NULL, *env;
+	int r;
+
+	json_object_object_get_ex(bundle, "l1", &l1);
+	json_object_object_get_ex(bundle, "l2", &l2);
+	env = environment(o, host, l1);
+	if (l1_seconds > 0)
+		json_object_object_add(env, "l1_seconds", json_object_new_double(l1_seconds));
+	if (failures)
+		json_object_object_add(env, "failed_attempts", json_object_get(failures));
+	if (l2)
+		json_object_object_add(env, "l2", json_object_get(l2));
+	timings_add(timings->after, "L0", "results written", monotonic_s() - save_started);
+	json_object_object_add(env, "timings", json_object_get(run_timings_total(timings)));
+	r = write_json(p->partial, "env.json", env);
+	json_object_put(env);
+	return r;
+}
+
+static int save_results(const struct run_opts *o, const struct run_paths *p,
+			const struct l1_host *host, struct json_object *bundle, double l1_seconds,
+			struct json_object *failures, struct run_timings *timings)
+{
+	double save_started = monotonic_s();
+	struct json_object *snapshots, *last;
 	struct snapshot snap;
 	_cleanup_free_ char *csv = NULL, *csv_path = NULL;
 	char err[256];
 	size_t n;
 	int r;
 
-	json_object_object_get_ex(bundle, "l1", &l1);
-	json_object_object_get_ex(bundle, "l2", &l2);
-	env = environment(o, host, l1);
-	json_object_object_add(env, "l1_seconds", json_object_new_double(l1_seconds));
-	json_object_object_add(env, "failed_attempts", json_object_get(failures));
-	if (l2)
-		json_object_object_add(env, "l2", json_object_get(l2));
-	r = write_json(p->partial, "env.json", env);
-	json_object_put(env);
-	if (r < 0)
-		return r;
 	{
 		struct json_object *console;
 
@@ -426,6 +559,9 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 		r = -ENODATA;
 	}
 	snapshot_free(&snap);
+	if (r == 0)
+		r = save_environment(o, p, host, bundle, l1_seconds, failures, timings,
+				     save_started);
 	return r;
 }
 
@@ -490,8 +626,10 @@ static bool second_vm_died(const struct run_opts *o, struct json_object *bundle,
 }
 
 static int attempt(const struct run_opts *o, struct run_paths *p, const struct l1_host *host,
-		   struct json_object **ret_bundle, double *ret_seconds, char *why, size_t whylen)
+		   struct json_object *steps, struct json_object **ret_bundle, double *ret_seconds,
+		   char *why, size_t whylen)
 {
+	double started = monotonic_s();
 	_cleanup_free_ char *xml = NULL;
 	const struct accel_choice *accel = &host->accel;
 	struct vm_run_opts vo = {
@@ -499,9 +637,11 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		.timeout_s = o->l1_timeout_s,
 		.console_log = p->console,
 		.progress_s = 20,
+		/* The heartbeat's lines say little; L2's progress lines say more. */
+		.progress_skip = L1_HEARTBEAT_MARK,
 		.silence_s = L1_SILENCE_S,
 		.progress_mark = l1_agent_lines,
-		.nmi_grace_s = 60,
+		.nmi_grace_s = L1_NMI_GRACE_S,
 		.cannot_finish = l1_cannot_finish,
 	};
 	int r;
@@ -518,6 +658,7 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 		snprintf(why, whylen, "could not prepare the run's disks");
 		return r;
 	}
+	timings_add(steps, "L0", "disks and seed", monotonic_s() - started);
 	r = l1_xml(o, accel, p, &xml);
 	if (r < 0) {
 		snprintf(why, whylen, "cannot build the L1 domain XML: %s", strerror(-r));
@@ -551,7 +692,20 @@ static int attempt(const struct run_opts *o, struct run_paths *p, const struct l
 	}
 	log_info("L1: stopped after %.1f s", *ret_seconds);
 read:
+	timings_add(steps, "L0", "L1, boot to power-off", *ret_seconds);
 	r = read_bundle(p, ret_bundle);
+	if (r == 0)
+		keep_l1_state(p, *ret_bundle);
+	if (*ret_bundle) {
+		struct json_object *l1_steps;
+		size_t i;
+
+		if (json_object_object_get_ex(*ret_bundle, "timings", &l1_steps) &&
+		    json_object_is_type(l1_steps, json_type_array))
+			for (i = 0; i < json_object_array_length(l1_steps); i++)
+				json_object_array_add(steps, json_object_get(json_object_array_get_idx(
+							     l1_steps, i)));
+	}
 	if (r == 0)
 		return second_vm_died(o, *ret_bundle, why, whylen) ? -EAGAIN : 0;
 	snprintf(why, whylen, "%s", r == -ENODATA ? "L1 stopped without sending results"
@@ -581,6 +735,20 @@ static void note_l1_fault(const char *console_path, struct json_object *failure)
 		json_object_object_add(failure, "after_vmrun", json_object_new_boolean(f.after_vmrun));
 }
 
+/* Where a failed attempt's L1 was: the last step its agent printed, and when. */
+static void note_last_step(const char *console_path, struct json_object *record)
+{
+	_cleanup_free_ char *console = NULL;
+	char step[96];
+	double at;
+
+	if (read_file(console_path, &console, NULL) < 0 ||
+	    timings_l1_last_step(console, step, sizeof(step), &at) < 0)
+		return;
+	json_object_object_add(record, "last_step", json_object_new_string(step));
+	json_object_object_add(record, "last_step_at", json_object_new_double(at));
+}
+
 static void report_failure(const struct run_paths *p, struct json_object *bundle)
 {
 	_cleanup_free_ char *tail = file_tail(p->console, 25);
@@ -597,9 +765,11 @@ static void report_failure(const struct run_paths *p, struct json_object *bundle
 }
 
 static int save_bench(const struct run_paths *p, const struct l1_host *host,
-		      const struct run_opts *o, struct json_object *bundle)
+		      const struct run_opts *o, struct json_object *bundle,
+		      struct run_timings *timings)
 {
-	struct json_object *bench, *l1 = NULL, *env, *v;
+	double save_started = monotonic_s();
+	struct json_object *bench, *v;
 	double figures[3];
 	static const char *const keys[] = { "stock", "off", "on" };
 	size_t i;
@@ -616,12 +786,9 @@ static int save_bench(const struct run_paths *p, const struct l1_host *host,
 		}
 		figures[i] = json_object_get_double(v);
 	}
-	json_object_object_get_ex(bundle, "l1", &l1);
-	env = environment(o, host, l1);
-	r = write_json(p->partial, "env.json", env);
-	json_object_put(env);
+	r = write_json(p->partial, "bench.json", bench);
 	if (r == 0)
-		r = write_json(p->partial, "bench.json", bench);
+		r = save_environment(o, p, host, bundle, 0, NULL, timings, save_started);
 	if (r < 0)
 		return r;
 	printf("\nCPUID round trip in L2 (leaf 0, best of 5 rounds, %s), by L1's KVM:\n"
@@ -641,10 +808,12 @@ int run_lab(const struct run_opts *o)
 	struct run_paths p = { 0 };
 	struct l1_host host = { .kind = o->l0 };
 	struct json_object *bundle = NULL, *failures = json_object_new_array();
-	double seconds = 0;
+	struct run_timings timings;
+	double seconds = 0, step_started;
 	unsigned n;
 	int r = -EIO, status = 1;
 
+	run_timings_init(&timings);
 	if (check_images(o, &p) < 0)
 		goto out;
 	if (host.kind == L0_BOCHS) {
@@ -663,7 +832,9 @@ int run_lab(const struct run_opts *o)
 			goto out;
 		}
 		log_info("choosing the accelerator for L1 (a trial KVM guest first)");
+		step_started = monotonic_s();
 		r = accel_choose(host.conn, o->accel, p.kernel, &host.accel);
+		timings_add(timings.before, "L0", "accelerator trial", monotonic_s() - step_started);
 		if (r < 0) {
 			log_error("%s", host.accel.why);
 			goto out;
@@ -674,19 +845,28 @@ int run_lab(const struct run_opts *o)
 		goto out;
 
 	for (n = 1; n <= o->attempts; n++) {
+		struct json_object *record = json_object_new_object(), *steps = json_object_new_array();
 		char why[512] = "";
 
 		log_info("run %s, attempt %u of %u", o->l2.run_id, n, o->attempts);
 		json_object_put(bundle);
 		bundle = NULL;
-		r = attempt(o, &p, &host, &bundle, &seconds, why, sizeof(why));
+		json_object_object_add(record, "steps", steps);
+		json_object_array_add(timings.attempts, record);
+		step_started = monotonic_s();
+		r = attempt(o, &p, &host, steps, &bundle, &seconds, why, sizeof(why));
+		json_object_object_add(record, "seconds",
+				       json_object_new_double(monotonic_s() - step_started));
 		if (r == 0)
 			break;
+		json_object_object_add(record, "failure", json_object_new_string(why));
+		note_last_step(p.console, record);
 		log_error("attempt %u: %s", n, why);
 		if (r == -EINTR) {
+			/* What the attempts so far found is kept, as for a failed run. */
 			log_error("interrupted: L1 destroyed, partial output kept in %s", p.partial);
 			status = 130;
-			goto out;
+			break;
 		}
 		report_failure(&p, bundle);
 		{
@@ -707,9 +887,9 @@ int run_lab(const struct run_opts *o)
 				 "now and then");
 	}
 	if (r == 0 && (o->l2.mode == L2_MODE_BENCH || o->l2.mode == L2_MODE_MINIMAL_BENCH
-			       ? save_bench(&p, &host, o, bundle)
-						   : save_results(o, &p, &host, bundle, seconds,
-								  failures)) == 0) {
+			       ? save_bench(&p, &host, o, bundle, &timings)
+			       : save_results(o, &p, &host, bundle, seconds, failures, &timings)) == 0) {
+		timings_print(timings.all, stdout);
 		if (rename(p.partial, p.final) < 0) {
 			log_error("cannot rename %s to %s: %s", p.partial, p.final, strerror(errno));
 			goto out;
@@ -723,7 +903,10 @@ int run_lab(const struct run_opts *o)
 	/* What env.json would have listed, kept for a run that never succeeded. */
 	if (json_object_array_length(failures) > 0)
 		write_json(p.partial, "failed_attempts.json", failures);
-	log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
+	write_json(p.partial, "timings.json", run_timings_total(&timings));
+	timings_print(timings.all, stderr);
+	if (status != 130)
+		log_error("run %s failed; what it produced is in %s", o->l2.run_id, p.partial);
 out:
 	if (p.work && status == 0) {
 		_cleanup_free_ char *syslinux_cfg = xasprintf("%s/syslinux.cfg", p.work);
@@ -745,6 +928,7 @@ out:
 	}
 	json_object_put(failures);
 	json_object_put(bundle);
+	json_object_put(timings.all);
 	if (host.conn)
 		virConnectClose(host.conn);
 	run_paths_free(&p);

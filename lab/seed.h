@@ -8,6 +8,24 @@
 #define EXITLAB_RESULTS_PORT "org.exitlab.results"
 #define EXITLAB_PROBE_PATH "/usr/local/bin/exitlab-probe"
 
+/*
+ * Where L1's image carries L2's own kernel and initramfs (images/mkl2boot):
+ * L2 runs Debian 13's kernel, L1 Debian 12's patched one.
+ */
+#define EXITLAB_L2_BOOT_DIR "/usr/local/share/exitlab/l2"
+#define EXITLAB_L2_KERNEL EXITLAB_L2_BOOT_DIR "/vmlinuz"
+#define EXITLAB_L2_INITRAMFS EXITLAB_L2_BOOT_DIR "/initramfs.img"
+
+/*
+ * What one boot of L1 leaves for the next: libvirt's QEMU capabilities
+ * cache, which libvirtd in L1 otherwise rebuilds by probing QEMU (~90 s under
+ * nested TCG) on every boot of the same image. The agent sends the files in
+ * its bundle ("l1_state"); L0 keeps them as a tar archive beside the images,
+ * for that image only, and attaches it to later boots as a raw disk, vdd.
+ */
+#define EXITLAB_L1_STATE_DEVICE "/dev/vdd"
+#define EXITLAB_LIBVIRT_CAPS_DIR "/var/cache/libvirt/qemu/capabilities"
+
 /* The TCP port in L1 that L2's network I/O goes to (QEMU user networking: 10.0.2.2). */
 #define EXITLAB_NET_SINK_PORT 7777
 

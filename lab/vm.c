@@ -119,12 +119,17 @@ static void on_tick(int timer, void *opaque)
 	*ticked = true;
 }
 
-static void last_console_line(const char *console_log, char *buf, size_t len)
+/* The console's last line, passed over lines holding skip (NULL: none). */
+static void last_console_line(const char *console_log, const char *skip, char *buf, size_t len)
 {
-	_cleanup_free_ char *tail = console_log ? file_tail(console_log, 1) : NULL;
+	_cleanup_free_ char *tail = console_log ? file_tail(console_log, 8) : NULL;
+	char *line = NULL, *p, *save = NULL;
 	size_t i;
 
-	snprintf(buf, len, "%s", tail && *tail ? tail : "(nothing yet)");
+	for (p = tail ? strtok_r(tail, "\n", &save) : NULL; p; p = strtok_r(NULL, "\n", &save))
+		if (!skip || !strstr(p, skip) || !line)
+			line = p;
+	snprintf(buf, len, "%s", line && *line ? line : "(nothing yet)");
 	for (i = 0; buf[i]; i++) {
 		if ((unsigned char)buf[i] < 0x20)
 			buf[i] = ' ';
@@ -206,11 +211,11 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 			r = -ETIMEDOUT;
 			break;
 		}
-		/* Every 10 s is often enough, and one read of the console serves both. */
+		/* One read of the console serves both questions. */
 		if (o->console_log && t >= next_check) {
 			_cleanup_free_ char *console = NULL;
 
-			next_check = t + 10;
+			next_check = t + VM_CHECK_S;
 			/* console stays NULL when the file cannot be read (yet). */
 			if ((o->silence_s && o->progress_mark) || o->cannot_finish)
 				(void)read_file(o->console_log, &console, NULL);
@@ -218,11 +223,21 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 				long long now_mark = !o->progress_mark ? file_size(o->console_log) :
 						     console ? o->progress_mark(console) : -1;
 
+				/*
+				 * Before the guest's first progress line (a kernel
+				 * still booting), any growth of its console counts.
+				 */
+				if (o->progress_mark && now_mark <= 0)
+					now_mark = -2 - file_size(o->console_log);
+
+				/* Growth of either counts: a sum that only grows. */
+				if (o->progress_file)
+					now_mark += file_size(o->progress_file) + 1;
 				if (now_mark != mark) {
 					mark = now_mark;
 					progressed = t;
 				} else if (t - progressed > o->silence_s) {
-					log_error("%s: no progress for %u s: it hangs", o->label,
+					log_error("%s: no sign of life for %u s: it hangs", o->label,
 						  o->silence_s);
 					r = -ETIME;
 					break;
@@ -236,7 +251,7 @@ int vm_run(virConnectPtr conn, const char *xml, const struct vm_run_opts *o, dou
 		if (o->progress_s && t >= next_progress) {
 			char line[160];
 
-			last_console_line(o->console_log, line, sizeof(line));
+			last_console_line(o->console_log, o->progress_skip, line, sizeof(line));
 			log_info("%s: running for %.0f s; console: %s", o->label, t - started, line);
 			next_progress = t + o->progress_s;
 		}

@@ -14,20 +14,27 @@ bool vm_interrupted(void);
 /* Opens uri, retrying for up to wait_s seconds while the daemon starts. */
 int vm_connect(const char *uri, unsigned wait_s, virConnectPtr *ret_conn);
 
+/* How often vm_run() reads the console for progress and faults. */
+#define VM_CHECK_S 2
+
 struct vm_run_opts {
 	const char *label;       /* "L1", "L2": names progress lines */
 	unsigned timeout_s;      /* destroyed after this long */
 	const char *console_log; /* its last lines go into errors and progress */
 	unsigned progress_s;     /* a progress line this often; 0: never */
+	const char *progress_skip; /* console lines holding this are not shown in it */
 	/*
 	 * No progress for this long means a hung guest (0: never checked).
-	 * Progress is progress_mark() of the console's text growing, or without
-	 * it the console's size; a hung kernel can still print (hung-task
+	 * Progress is progress_mark() of the console's text growing (and until
+	 * it first counts one, any growth of the console), or without it the
+	 * console's size; a hung kernel can still print (hung-task
 	 * warnings every 2 minutes), so a guest that prints its own progress
 	 * lines should count those.
 	 */
 	unsigned silence_s;
 	long long (*progress_mark)(const char *console);
+	/* A file whose growth counts as progress too (a guest's results channel); NULL: none. */
+	const char *progress_file;
 	/*
 	 * Before destroying a guest that timed out or fell silent, send it an
 	 * NMI and give its kernel this long to print where its CPUs are
@@ -35,7 +42,7 @@ struct vm_run_opts {
 	 */
 	unsigned nmi_grace_s;
 	/*
-	 * Asked every 10 s with the console's text: true when it shows the guest
+	 * Asked every VM_CHECK_S with the console's text: true when it shows the guest
 	 * can no longer finish, and waiting for the timeout is only lost time
 	 * (NULL: never asked).
 	 */

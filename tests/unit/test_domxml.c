@@ -90,6 +90,9 @@ static void tcg_svm_domain(void **state)
 	assert_xpath(xml, "string(/domain/devices/channel/source/@path)", "/r/bundle");
 	assert_xpath(xml, "string(/domain/devices/serial/source/@path)", "/r/console.log");
 	assert_xpath(xml, "string(count(/domain/devices/interface))", "0");
+	/* No USB controller: libvirt adds one to a "pc" machine unless told not to. */
+	assert_xpath(xml, "string(/domain/devices/controller[@type='usb']/@model)", "none");
+	assert_xpath(xml, "string(/domain/devices/memballoon/@model)", "none");
 	free(xml);
 }
 
@@ -134,6 +137,12 @@ static void l2_with_network_and_reboot(void **state)
 	assert_xpath(xml, "string(/domain/vcpu)", "2");
 	assert_xpath(xml, "string(/domain/vcpu/@cpuset)", "1-3");
 	assert_xpath(xml, "string(/domain/vcpu/@placement)", "static");
+	assert_xpath(xml, "count(/domain/os/loader)", "0");
+	free(xml);
+	c.firmware = "/usr/share/qemu/qboot.rom";
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(/domain/os/loader)", "/usr/share/qemu/qboot.rom");
+	assert_xpath(xml, "string(/domain/os/loader/@type)", "rom");
 	free(xml);
 }
 
