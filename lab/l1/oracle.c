@@ -363,14 +363,20 @@ static struct json_object *sum_of_reasons(const struct events *e, struct json_ob
 		if (!json_object_object_get_ex(row, "reason", &reason) || count < 0)
 			continue;
 		r = (uint32_t)json_object_get_int64(reason);
-		/* This snapshot's read of the reason: the last one before its total. */
+		/*
+		 * This snapshot's read of the reason: the last one before its total
+		 * that gave its value. A sampler beside it reads the same leaves; a
+		 * read of the same value later than the snapshot's has no exit of
+		 * the reason in between, so either gives the same sum.
+		 */
 		for (j = ib - 1; j > ia; j--) {
-			if (e->v[j].kind == EV_CPUID && e->v[j].func == LEAF_REASON && e->v[j].idx == r) {
+			if (e->v[j].kind == EV_CPUID && e->v[j].func == LEAF_REASON &&
+			    e->v[j].idx == r && e->v[j].rax == (uint32_t)count) {
 				at = j;
 				break;
 			}
 		}
-		if (at < 0 || e->v[at].rax != (uint32_t)count) {
+		if (at < 0) {
 			json_object_object_add(o, "error",
 					       json_object_new_string("a reason's read is not in the trace"));
 			json_object_object_add(o, "reason", json_object_new_int64(r));

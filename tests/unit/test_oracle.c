@@ -264,14 +264,24 @@ static const char sum_trace[] =
 	EXIT("msr")
 	EXIT("cpuid") READ("4fffffff", "0", "%x");   /* B total */
 
-static int64_t sum_verdict(unsigned b_total, bool *ret_equal)
+/* The same with a sampler's read of MSR (10, after one more MSR exit) before B's total. */
+static const char sampler_trace[] =
+	EXIT("cpuid") READ("4fffffff", "0", "32")   /* A total: 50 */
+	EXIT("msr") EXIT("cpuid") READ("4ffffffd", "72", "35")   /* B reads CPUID: 53 */
+	EXIT("cpuid") READ("4ffffffd", "6e", "0")    /* B reads RDTSC: 0 */
+	EXIT("cpuid") READ("4ffffffd", "7c", "9")    /* B reads MSR: 9 */
+	EXIT("msr")
+	EXIT("cpuid") READ("4ffffffd", "7c", "a")    /* the sampler reads MSR: 10 */
+	EXIT("cpuid") READ("4fffffff", "0", "%x");   /* B total */
+
+static int64_t sum_verdict_of(const char *fmt, unsigned b_total, bool *ret_equal)
 {
 	struct reason_names names;
 	struct json_object *a = snap(50, 0, 0), *b = snap(b_total, 53, 9), *report, *sum, *v;
-	char err[128] = "", trace_text[sizeof(sum_trace) + 16];
+	char err[128] = "", trace_text[sizeof(sampler_trace) + 16];
 	int64_t r;
 
-	snprintf(trace_text, sizeof(trace_text), sum_trace, b_total);
+	snprintf(trace_text, sizeof(trace_text), fmt, b_total);
 	/* The RDTSC row reads reason 0x6e here. */
 	json_object_object_add(json_object_array_get_idx(json_object_object_get(b, "reasons"), 2),
 			       "reason", json_object_new_int(0x6e));
@@ -291,6 +301,11 @@ static int64_t sum_verdict(unsigned b_total, bool *ret_equal)
 	return r;
 }
 
+static int64_t sum_verdict(unsigned b_total, bool *ret_equal)
+{
+	return sum_verdict_of(sum_trace, b_total, ret_equal);
+}
+
 static void reasons_add_up_to_the_total(void **state)
 {
 	bool equal;
@@ -301,6 +316,9 @@ static void reasons_add_up_to_the_total(void **state)
 	/* One exit more in the total than the reasons report: not equal. */
 	assert_int_equal(sum_verdict(67, &equal), 66);
 	assert_false(equal);
+	/* A sampler's read between the snapshot's and the total is not the snapshot's. */
+	assert_int_equal(sum_verdict_of(sampler_trace, 67, &equal), 67);
+	assert_true(equal);
 }
 
 int main(void)
