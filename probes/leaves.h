@@ -43,6 +43,8 @@ static inline uint64_t regs_cycles(const struct cpuid_regs *r)
 
 /* Number of plain CPUID instructions the snapshot runs to check CPUID's own count. */
 #define SNAPSHOT_CPUID_BURST 100
+/* Bursts tried, at most, for one undisturbed by the VM's other CPUIDs (leaves.c). */
+#define SNAPSHOT_CPUID_TRIES 5
 
 /*
  * Reads every per-reason leaf for ecx 0..scan limit and a few far values, and
