@@ -20,6 +20,12 @@ struct fake_kvm {
 	uint64_t count[FAKE_SLOTS], cycles[FAKE_SLOTS];
 	unsigned background_every; /* an external-interrupt exit every N CPUIDs; 0: none */
 	unsigned cpuids;
+	/*
+	 * Another vCPU's CPUIDs (a process starting there): foreign_cpuids of
+	 * them land right after the foreign_at-th read of CPUID's own count.
+	 */
+	unsigned foreign_at, foreign_cpuids, cpuid_count_reads;
+	bool foreign_pending;
 };
 
 static inline bool fake_defined(const struct fake_kvm *k, uint32_t r)
@@ -49,6 +55,11 @@ static inline void fake_cpuid(void *ctx, uint32_t leaf, uint32_t sub, struct cpu
 	unsigned i;
 
 	k->cpuids++;
+	if (k->foreign_pending) {
+		k->foreign_pending = false;
+		for (i = 0; i < k->foreign_cpuids; i++)
+			fake_exit(k, cpuid_reason, 1200);
+	}
 	if (k->background_every && k->cpuids % k->background_every == 0)
 		fake_exit(k, k->arch == EXIT_ARCH_VMX ? 1 : 0x60, 5000);
 	/* Counted when the exit happens, so a read includes itself. */
@@ -73,6 +84,10 @@ static inline void fake_cpuid(void *ctx, uint32_t leaf, uint32_t sub, struct cpu
 		r->ecx = (uint32_t)cyc;
 		break;
 	case EXITLAB_LEAF_REASON_EXITS:
+		/* They arrive after this read, before the next CPUID's. */
+		if (sub == cpuid_reason && ++k->cpuid_count_reads == k->foreign_at)
+			k->foreign_pending = true;
+		/* fall through */
 	case EXITLAB_LEAF_REASON_CYCLES:
 		if (!fake_defined(k, sub)) {
 			r->edx = 0xFFFFFFFFu;

@@ -81,6 +81,29 @@ static void check_arch(enum exit_arch arch, uint32_t cpuid_reason, uint32_t unde
 	snapshot_free(&s);
 }
 
+/*
+ * A process starting on another vCPU runs CPUIDs inside the self-check's
+ * burst: the probe tries again and keeps the undisturbed window.
+ */
+static void self_check_skips_a_disturbed_burst(void **state)
+{
+	struct fake_kvm k = { .arch = EXIT_ARCH_SVM, .foreign_cpuids = 62 };
+	struct cpuid_source src = { .cpuid = fake_cpuid, .ctx = &k };
+	struct json_object *o = NULL, *check, *v;
+
+	(void)state;
+	/* The scan reads CPUID's count once; the self-check's first burst begins at the 2nd. */
+	k.foreign_at = 2;
+	assert_int_equal(leaves_snapshot(&src, "final", &o), 0);
+	assert_true(json_object_object_get_ex(o, "cpuid_self_check", &check));
+	assert_true(json_object_object_get_ex(check, "tries", &v));
+	assert_int_equal(json_object_get_int(v), 2);
+	assert_int_equal(json_object_get_int64(json_object_object_get(check, "after")) -
+				 json_object_get_int64(json_object_object_get(check, "before")),
+			 SNAPSHOT_CPUID_BURST + 1);
+	json_object_put(o);
+}
+
 static void vmx_snapshot(void **state)
 {
 	(void)state;
@@ -261,6 +284,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(vmx_snapshot),
+		cmocka_unit_test(self_check_skips_a_disturbed_burst),
 		cmocka_unit_test(svm_snapshot),
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(table_and_csv),
