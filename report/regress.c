@@ -11,20 +11,13 @@
 
 struct regress_band regress_band(const double *v, size_t n, const struct regress_opts *o)
 {
-	struct regress_band b = { .n = n };
-	double sum = 0, sq = 0;
-	size_t i;
+	struct summary s = summarize(v, n);
+	struct regress_band b = { .n = n, .mean = s.mean, .sd = s.sd };
 
 	if (n == 0)
 		return b;
-	for (i = 0; i < n; i++)
-		sum += v[i];
-	b.mean = sum / n;
-	for (i = 0; i < n; i++)
-		sq += (v[i] - b.mean) * (v[i] - b.mean);
 	b.half = fmax(o->rel_floor * b.mean, o->abs_floor);
 	if (n >= 2) {
-		b.sd = sqrt(sq / (n - 1));
 		b.half = fmax(b.half, o->k * b.sd);
 		b.half = fmax(b.half, t95(n - 1) * b.sd * sqrt(1.0 + 1.0 / n));
 	}

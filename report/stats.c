@@ -32,7 +32,8 @@ struct summary summarize(const double *v, size_t n)
 		return s;
 	for (i = 0; i < n; i++)
 		sq += (v[i] - s.mean) * (v[i] - s.mean);
-	s.half_width = t95(n - 1) * sqrt(sq / (n - 1)) / sqrt((double)n);
+	s.sd = sqrt(sq / (n - 1));
+	s.half_width = t95(n - 1) * s.sd / sqrt((double)n);
 	return s;
 }
 

@@ -7,6 +7,7 @@
 struct summary {
 	size_t n;
 	double mean;
+	double sd;         /* the sample standard deviation (n - 1); 0 when n < 2 */
 	double half_width; /* of the 95% interval: Student's t, n-1 degrees of freedom; 0 when n < 2 */
 };
 

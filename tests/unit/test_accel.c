@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xpath_assert.h"
 #include "../../lab/l0/accel.h"
 #include "../../lab/common/util.h"
 
@@ -190,30 +191,6 @@ static void capabilities(void **state)
 	assert_int_equal(c.accel, DOM_ACCEL_KVM);
 }
 
-static char *xpath(const char *xml, const char *expr)
-{
-	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "d.xml", NULL, 0);
-	xmlXPathContextPtr ctx;
-	xmlXPathObjectPtr obj;
-	char *ret;
-
-	assert_non_null(doc);
-	ctx = xmlXPathNewContext(doc);
-	obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-	assert_non_null(obj);
-	ret = strdup((const char *)xmlXPathCastToString(obj));
-	xmlXPathFreeObject(obj);
-	xmlXPathFreeContext(ctx);
-	xmlFreeDoc(doc);
-	return ret;
-}
-
-#define assert_xpath(xml, expr, want)              \
-	do {                                       \
-		char *got_ = xpath((xml), (expr)); \
-		assert_string_equal(got_, (want)); \
-		free(got_);                        \
-	} while (0)
 
 /* The L1 domain as run.c builds it from the decision, for each recorded host. */
 static char *l1_domain(const struct accel_choice *c)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xpath_assert.h"
 #include "../../lab/common/domxml.h"
 
 static struct dom_config l1_like(void)
@@ -35,31 +36,6 @@ static struct dom_config l1_like(void)
 	return c;
 }
 
-/* The string value of an XPath expression over xml. */
-static char *xpath(const char *xml, const char *expr)
-{
-	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "d.xml", NULL, 0);
-	xmlXPathContextPtr ctx;
-	xmlXPathObjectPtr obj;
-	char *ret;
-
-	assert_non_null(doc);
-	ctx = xmlXPathNewContext(doc);
-	obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-	assert_non_null(obj);
-	ret = strdup((const char *)xmlXPathCastToString(obj));
-	xmlXPathFreeObject(obj);
-	xmlXPathFreeContext(ctx);
-	xmlFreeDoc(doc);
-	return ret;
-}
-
-#define assert_xpath(xml, expr, want)                \
-	do {                                         \
-		char *got_ = xpath((xml), (expr));   \
-		assert_string_equal(got_, (want));   \
-		free(got_);                          \
-	} while (0)
 
 static void tcg_svm_domain(void **state)
 {
