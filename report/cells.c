@@ -34,46 +34,26 @@ struct cell {
 	size_t n_runs;
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int load_cell(const char *dir, struct cell *c, char *err, size_t errlen)
 {
-	_cleanup_(closedirp) DIR *d = opendir(dir);
 	_cleanup_free_ char *copy = strdup(dir);
 	char **names = NULL;
 	size_t n = 0, i;
-	struct dirent *e;
-	int r = 0;
+	int r;
 
-	if (!d || !copy) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -errno;
-	}
+	if (!copy)
+		return -ENOMEM;
 	snprintf(c->name, sizeof(c->name), "%s", basename(copy));
-	while ((e = readdir(d))) {
-		_cleanup_free_ char *s = NULL;
-		char **grown;
-
-		if (e->d_name[0] == '.')
-			continue;
-		s = xasprintf("%s/%s/samples.jsonl", dir, e->d_name);
-		if (!file_exists(s))
-			continue;
-		grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown)
-			return -ENOMEM;
-		names = grown;
-		names[n++] = xasprintf("%s/%s", dir, e->d_name);
+	r = run_dirs_in(dir, &names, &n);
+	if (r < 0) {
+		snprintf(err, errlen, "%s", strerror(-r));
+		return r;
 	}
 	if (n == 0) {
 		snprintf(err, errlen, "no run directory (with samples.jsonl) in it");
 		free(names);
 		return -ENODATA;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
 	c->runs = calloc(n, sizeof(*c->runs));
 	for (i = 0; i < n && c->runs; i++) {
 		char why[256];

@@ -29,19 +29,11 @@ static const char usage[] =
 	"  Prints one line per regression and exits 1; exits 0 when every count is\n"
 	"  inside its interval; 2 on bad arguments or unreadable runs.\n";
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* BASELINE's run directories: itself, or its subdirectories with samples.jsonl. */
 static int baseline_dirs(const char *dir, char ***ret, size_t *n_ret)
 {
 	_cleanup_free_ char *own = xasprintf("%s/samples.jsonl", dir);
-	_cleanup_(closedirp) DIR *d = NULL;
-	char **v = NULL;
-	size_t n = 0;
-	struct dirent *e;
+	char **v;
 
 	if (file_exists(own)) {
 		v = calloc(1, sizeof(*v));
@@ -52,28 +44,7 @@ static int baseline_dirs(const char *dir, char ***ret, size_t *n_ret)
 		*n_ret = 1;
 		return 0;
 	}
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		_cleanup_free_ char *s = NULL;
-		char **grown;
-
-		if (e->d_name[0] == '.')
-			continue;
-		s = xasprintf("%s/%s/samples.jsonl", dir, e->d_name);
-		if (!file_exists(s))
-			continue;
-		grown = realloc(v, (n + 1) * sizeof(*v));
-		if (!grown)
-			return -ENOMEM;
-		v = grown;
-		v[n++] = xasprintf("%s/%s", dir, e->d_name);
-	}
-	qsort(v, n, sizeof(*v), cmp_str);
-	*ret = v;
-	*n_ret = n;
-	return 0;
+	return run_dirs_in(dir, ret, n_ret);
 }
 
 static bool parse_double(const char *s, double *ret)

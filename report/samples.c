@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "samples.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -234,4 +235,39 @@ void run_phase_delta(const struct run *r, const char *phase, struct phase_delta 
 		ret->count[i] = counter_delta(b->count[i], a ? a->count[i] : 0);
 		ret->cycles[i] = counter_delta(b->cycles[i], a ? a->cycles[i] : 0);
 	}
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int run_dirs_in(const char *dir, char ***ret, size_t *n_ret)
+{
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *e;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *s = NULL;
+		char **grown;
+
+		if (e->d_name[0] == '.')
+			continue;
+		s = xasprintf("%s/%s/samples.jsonl", dir, e->d_name);
+		if (!file_exists(s))
+			continue;
+		grown = realloc(v, (n + 1) * sizeof(*v));
+		if (!grown)
+			return -ENOMEM;
+		v = grown;
+		v[n++] = xasprintf("%s/%s", dir, e->d_name);
+	}
+	qsort(v, n, sizeof(*v), cmp_path);
+	*ret = v;
+	*n_ret = n;
+	return 0;
 }

@@ -42,6 +42,13 @@ struct run {
  * the reason in err.
  */
 int run_load(const char *dir, struct run *ret, char *err, size_t errlen);
+
+/*
+ * The run directories in dir (its subdirectories holding samples.jsonl), as
+ * "dir/name", sorted; the caller frees each and the array. 0 (possibly
+ * none), or a negative errno.
+ */
+int run_dirs_in(const char *dir, char ***ret, size_t *n_ret);
 /* The same from text, for tests. */
 int run_parse(const char *text, struct run *ret, char *err, size_t errlen);
 void run_free(struct run *r);
