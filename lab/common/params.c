@@ -2,6 +2,7 @@
 #include "params.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,4 +180,43 @@ int l1_cmdline_extra_check(const char *extra, char *err, size_t errlen)
 		word += strspn(word, " ");
 	}
 	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *l1_state_variant(const char *extra)
+{
+	_cleanup_free_ char *copy = strdup(extra ? extra : "");
+	_cleanup_free_ char **words = NULL;
+	uint64_t hash = 0xcbf29ce484222325ull; /* FNV-1a: stable across builds and hosts */
+	size_t n = 0, cap = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return NULL;
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (strncmp(w, "kvm.", 4) && strncmp(w, "kvm_amd.", 8) && strncmp(w, "kvm_intel.", 10))
+			continue;
+		if (n == cap) {
+			char **grown = realloc(words, (cap = cap ? 2 * cap : 8) * sizeof(*words));
+
+			if (!grown)
+				return NULL;
+			words = grown;
+		}
+		words[n++] = w;
+	}
+	if (n == 0)
+		return strdup("");
+	qsort(words, n, sizeof(*words), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		for (const char *c = words[i]; ; c++) {
+			hash = (hash ^ (unsigned char)(*c ? *c : ' ')) * 0x100000001b3ull;
+			if (!*c)
+				break;
+		}
+	return xasprintf("-%016llx", (unsigned long long)hash);
 }

@@ -57,4 +57,12 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
  */
 int l1_cmdline_extra_check(const char *extra, char *err, size_t errlen);
 
+/*
+ * What tells apart the L1 state kept for one set of KVM module parameters from
+ * another's (libvirt's QEMU capabilities depend on them): "" when extra sets
+ * none, else "-" and 16 hex digits of a hash of its kvm*. words, sorted. The
+ * caller frees it; NULL when out of memory.
+ */
+char *l1_state_variant(const char *extra);
+
 #endif

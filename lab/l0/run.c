@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "exitlab/contract.h"
 #include "l1_fault.h"
+#include "params.h"
 #include "results.h"
 #include "timings.h"
 #include "util.h"
@@ -122,8 +123,12 @@ static int check_images(const struct run_opts *o, struct run_paths *p)
 		if (!slash)
 			return -ENOMEM;
 		*slash = '\0';
-		p->l1_state = xasprintf("%s/l1-state.tar", dir);
-		p->l1_state_key = xasprintf("%s/l1-state.key", dir);
+		_cleanup_free_ char *variant = l1_state_variant(o->l1_cmdline_extra);
+
+		if (!variant)
+			return -ENOMEM;
+		p->l1_state = xasprintf("%s/l1-state%s.tar", dir, variant);
+		p->l1_state_key = xasprintf("%s/l1-state%s.key", dir, variant);
 	}
 	return 0;
 }

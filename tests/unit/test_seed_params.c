@@ -192,6 +192,26 @@ static void cmdline_lookup(void **state)
 	free(v);
 }
 
+/* One kept L1 state per set of KVM parameters, whatever their order; others do not count. */
+static void l1_state_variants(void **state)
+{
+	_cleanup_free_ char *none = l1_state_variant(""), *other = l1_state_variant("quiet mitigations=off");
+	_cleanup_free_ char *npt = l1_state_variant("kvm_amd.npt=0"), *npt2 = l1_state_variant("quiet kvm_amd.npt=0");
+	_cleanup_free_ char *ab = l1_state_variant("kvm_amd.npt=0 kvm.halt_poll_ns=0");
+	_cleanup_free_ char *ba = l1_state_variant("kvm.halt_poll_ns=0  kvm_amd.npt=0");
+	_cleanup_free_ char *ept = l1_state_variant("kvm_intel.ept=0");
+
+	(void)state;
+	assert_string_equal(none, "");
+	assert_string_equal(other, "");
+	assert_int_equal(strlen(npt), 17);
+	assert_int_equal(npt[0], '-');
+	assert_string_equal(npt, npt2);
+	assert_string_equal(ab, ba);
+	assert_string_not_equal(npt, ab);
+	assert_string_not_equal(npt, ept);
+}
+
 static void l1_cmdline_extra(void **state)
 {
 	static const struct {
@@ -245,6 +265,7 @@ int main(void)
 		cmocka_unit_test(params_defaults_and_errors),
 		cmocka_unit_test(cmdline_lookup),
 		cmocka_unit_test(l1_cmdline_extra),
+		cmocka_unit_test(l1_state_variants),
 	};
 
 	return cmocka_run_group_tests_name("seed_params", tests, NULL, NULL);

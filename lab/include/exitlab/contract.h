@@ -35,7 +35,8 @@
  * cache, which libvirtd in L1 otherwise rebuilds by probing QEMU (~90 s under
  * nested TCG) on every boot of the same image. The agent sends the files in
  * its bundle ("l1_state"); L0 keeps them as a tar archive beside the images,
- * for that image only, and attaches it to later boots as a raw disk, vdd.
+ * for that image and that set of KVM parameters only (l1_state_variant()),
+ * and attaches it to later boots as a raw disk, vdd.
  */
 #define EXITLAB_L1_STATE_DEVICE "/dev/vdd"
 #define EXITLAB_LIBVIRT_CAPS_DIR "/var/cache/libvirt/qemu/capabilities"
