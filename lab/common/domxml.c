@@ -233,6 +233,14 @@ int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml)
 	X(end(w));
 	X(start(w, "apic"));
 	X(end(w));
+	if (cfg->accel == DOM_ACCEL_TCG && cfg->tcg_tb_cache_mib) {
+		X(start(w, "tcg"));
+		X(start(w, "tb-cache"));
+		X(attr(w, "unit", "MiB"));
+		X(xmlTextWriterWriteFormatString(w, "%u", cfg->tcg_tb_cache_mib));
+		X(end(w));
+		X(end(w));
+	}
 	X(end(w));
 	X(write_cpu(w, cfg));
 	X(elem_text(w, "on_poweroff", "destroy"));

@@ -46,6 +46,7 @@ struct dom_config {
 	const char *emulator;    /* NULL: libvirt's default */
 	bool user_network;       /* a virtio NIC on QEMU's user network: the host is 10.0.2.2 */
 	bool reboot_in_place;    /* a guest reboot resets it inside the same QEMU (same KVM VM) */
+	unsigned tcg_tb_cache_mib; /* TCG's translation cache; 0: QEMU's default (1 GiB in 7.2) */
 };
 
 /* Domain XML for cfg, or -EINVAL when cfg lacks something libvirt needs. */

@@ -161,6 +161,7 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 		.channels = { { .name = EXITLAB_BUNDLE_PORT, .path = p->bundle } },
 		.n_channels = 1,
 		.console_log = p->console,
+		.tcg_tb_cache_mib = o->tb_cache_mib,
 	};
 
 	if (l1_state_usable(p))

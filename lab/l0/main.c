@@ -60,6 +60,8 @@ static const char usage[] =
 	"                       under TCG no VM runs on L1's CPU 0)\n"
 	"  --l1-memory MIB      (default: 4096)\n"
 	"  --l1-cmdline ARGS    more kernel parameters for L1, e.g. 'kvm_amd.npt=0'\n"
+	"  --tb-cache MIB       L1 under TCG: QEMU's translation cache (default: 0, QEMU's\n"
+	"                       own size, 1024 in 7.2; a full cache is flushed whole)\n"
 	"  --l2-timeout S       seconds before L2 is destroyed, inside L1 (default: 900)\n"
 	"  --l2-vcpus N         (default: 1)\n"
 	"  --l2-memory MIB      (default: 1024)\n"
@@ -97,7 +99,7 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
 	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_SAMPLE_MS, OPT_CHECK, OPT_IDLE,
-	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_L1_CMDLINE, OPT_HELP };
+	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_L1_CMDLINE, OPT_TB_CACHE, OPT_HELP };
 	static const struct option options[] = {
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "results", required_argument, NULL, OPT_RESULTS },
@@ -109,6 +111,7 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		{ "l1-vcpus", required_argument, NULL, OPT_L1_VCPUS },
 		{ "l1-memory", required_argument, NULL, OPT_L1_MEMORY },
 		{ "l1-cmdline", required_argument, NULL, OPT_L1_CMDLINE },
+		{ "tb-cache", required_argument, NULL, OPT_TB_CACHE },
 		{ "l2-timeout", required_argument, NULL, OPT_L2_TIMEOUT },
 		{ "l2-vcpus", required_argument, NULL, OPT_L2_VCPUS },
 		{ "l2-memory", required_argument, NULL, OPT_L2_MEMORY },
@@ -186,6 +189,9 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 			o.l1_cmdline_extra = optarg;
 			break;
 		}
+		case OPT_TB_CACHE:
+			r = parse_uint("tb-cache", optarg, 0, 65536, &o.tb_cache_mib);
+			break;
 		case OPT_L2_TIMEOUT:
 			r = parse_uint("l2-timeout", optarg, 10, 86400, &o.l2.timeout_s);
 			break;

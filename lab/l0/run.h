@@ -17,6 +17,7 @@ struct run_opts {
 	const char *work_dir;    /* per-run scratch: overlays, seed image */
 	enum accel_request accel;
 	unsigned l1_timeout_s, l1_vcpus, l1_memory_mib;
+	unsigned tb_cache_mib; /* L1 under TCG: its translation cache; 0: QEMU's default */
 	const char *l1_cmdline_extra; /* appended to L1's kernel command line; "" for none */
 	unsigned attempts; /* boots of L1 before giving up */
 	struct l2_params l2;

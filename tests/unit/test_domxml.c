@@ -69,6 +69,26 @@ static void tcg_svm_domain(void **state)
 	/* No USB controller: libvirt adds one to a "pc" machine unless told not to. */
 	assert_xpath(xml, "string(/domain/devices/controller[@type='usb']/@model)", "none");
 	assert_xpath(xml, "string(/domain/devices/memballoon/@model)", "none");
+	/* QEMU's own translation cache size unless asked. */
+	assert_xpath(xml, "string(count(/domain/features/tcg))", "0");
+	free(xml);
+}
+
+/* --tb-cache: libvirt's <tcg><tb-cache>, under TCG only (KVM has none). */
+static void tcg_translation_cache(void **state)
+{
+	struct dom_config c = l1_like();
+	char *xml = NULL;
+
+	(void)state;
+	c.tcg_tb_cache_mib = 2048;
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(/domain/features/tcg/tb-cache)", "2048");
+	assert_xpath(xml, "string(/domain/features/tcg/tb-cache/@unit)", "MiB");
+	free(xml);
+	c.accel = DOM_ACCEL_KVM;
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(count(/domain/features/tcg))", "0");
 	free(xml);
 }
 
@@ -144,6 +164,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tcg_svm_domain),
+		cmocka_unit_test(tcg_translation_cache),
 		cmocka_unit_test(kvm_host_domain),
 		cmocka_unit_test(l2_with_network_and_reboot),
 		cmocka_unit_test(rejects_incomplete_config),
