@@ -134,12 +134,14 @@ cells: tools
 	@test -n "$(CELLS)" || { echo "cells: name the cells: make cells CELLS=\"dir...\"" >&2; exit 2; }
 	@$(CELLS_BIN) --out $(OUT) $(CELLS)
 
-# make compare A="runs..." B="runs..." [COMPARE_OUT=dir]: side B against side
-# A, per phase and reason, with intervals and Welch's t-test (report/compare.h).
+# make compare A="runs..." B="runs..." [COMPARE_OUT=dir] [COMPARE_ARGS=--per-second]:
+# side B against side A, per phase and reason, with intervals and Welch's t-test
+# (report/compare.h).
 COMPARE_OUT ?= results/compare
+COMPARE_ARGS ?=
 compare: tools
 	@test -n "$(A)" -a -n "$(B)" || { echo "compare: name both sides: make compare A=\"dir...\" B=\"dir...\"" >&2; exit 2; }
-	@$(BUILD)/report/exitlab-compare --out $(COMPARE_OUT) $(addprefix -a ,$(A)) $(addprefix -b ,$(B))
+	@$(BUILD)/report/exitlab-compare --out $(COMPARE_OUT) $(COMPARE_ARGS) $(addprefix -a ,$(A)) $(addprefix -b ,$(B))
 
 # CPUID round trip in L2 under stock, patched-off and patched-on KVM, in one
 # L1 boot, reported as ratios (results/<run-id>/bench.json).

@@ -43,14 +43,21 @@ static void delta_of(const struct run *r, size_t p, struct phase_delta *ret)
 }
 
 /* The side's values of one slot (COMPARE_TOTAL: the total) over its runs with the phase. */
-static size_t values(const struct phase_delta *d, size_t n, int32_t slot, double *v)
+static size_t values(const struct phase_delta *d, size_t n, int32_t slot, bool per_second,
+		     double *v)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!d[i].present)
+		double dur = d[i].end_t - d[i].begin_t;
+
+		/* A phase of no measured duration has no rate: that run is left out. */
+		if (!d[i].present || (per_second && dur <= 0))
 			continue;
-		v[k++] = slot == COMPARE_TOTAL ? (double)d[i].total : (double)d[i].count[slot];
+		v[k] = slot == COMPARE_TOTAL ? (double)d[i].total : (double)d[i].count[slot];
+		if (per_second)
+			v[k] /= dur;
+		k++;
 	}
 	return k;
 }
@@ -86,9 +93,9 @@ static int cmp_rows(const void *x, const void *y)
 }
 
 int compare_runs(const struct run *a, size_t n_a, const struct run *b, size_t n_b,
-		 struct compare_result *ret, char *err, size_t errlen)
+		 bool per_second, struct compare_result *ret, char *err, size_t errlen)
 {
-	struct compare_result res = { 0 };
+	struct compare_result res = { .per_second = per_second };
 	struct phase_delta *da = NULL, *db = NULL;
 	double *va = NULL, *vb = NULL;
 	size_t i, p;
@@ -126,8 +133,8 @@ int compare_runs(const struct run *a, size_t n_a, const struct run *b, size_t n_
 			delta_of(&a[i], p, &da[i]);
 		for (i = 0; i < n_b; i++)
 			delta_of(&b[i], p, &db[i]);
-		na = values(da, n_a, COMPARE_TOTAL, va);
-		nb = values(db, n_b, COMPARE_TOTAL, vb);
+		na = values(da, n_a, COMPARE_TOTAL, per_second, va);
+		nb = values(db, n_b, COMPARE_TOTAL, per_second, vb);
 		/* A phase is compared only when both sides went through it. */
 		if (!na || !nb)
 			continue;
@@ -140,8 +147,8 @@ int compare_runs(const struct run *a, size_t n_a, const struct run *b, size_t n_
 		for (slot = 0; slot < REPORT_SLOTS; slot++) {
 			bool any = false;
 
-			values(da, n_a, slot, va);
-			values(db, n_b, slot, vb);
+			values(da, n_a, slot, per_second, va);
+			values(db, n_b, slot, per_second, vb);
 			for (i = 0; i < na && !any; i++)
 				any = va[i] > 0;
 			for (i = 0; i < nb && !any; i++)
@@ -192,10 +199,10 @@ static const char *label(enum exit_arch arch, int32_t reason, char *buf, size_t 
 	return buf;
 }
 
-/* Whole exits from 10 up; a tenth below, where a mean of 0.2 is not 0. */
-static void side_md(FILE *f, const struct summary *s)
+/* Whole exits from 10 up; a tenth below, where a mean of 0.2 is not 0 (a hundredth for rates). */
+static void side_md(FILE *f, const struct summary *s, bool per_second)
 {
-	const char *fmt = s->mean >= 10 ? "%.0f" : "%.1f";
+	const char *fmt = s->mean >= 10 ? "%.0f" : per_second ? "%.2f" : "%.1f";
 
 	fprintf(f, fmt, s->mean);
 	if (s->n > 1) {
@@ -237,12 +244,13 @@ static void write_md(FILE *f, const struct compare_result *res, const struct run
 	fprintf(f, "# exitlab comparison: B against A\n\n");
 	runs_md(f, "A", a, n_a);
 	runs_md(f, "B", b, n_b);
-	fprintf(f, "\nExits per phase and reason (the probe's own reads excluded), %s. Each side: "
+	fprintf(f, "\n%s per phase and reason (the probe's own reads excluded), %s. Each side: "
 		   "mean over its runs ± half-width of the 95%% interval (Student's t, n − 1 "
 		   "degrees of freedom; a side of one run has no interval). B/A: ratio of the "
 		   "means. Welch's t-test (unequal variances) of B − A: t, Welch–Satterthwaite "
 		   "degrees of freedom, two-sided p; **different** when p < %.2f. A side of one run "
 		   "gives no estimate of run-to-run noise, so such rows have **no test**. ",
+		res->per_second ? "Exits per second of each phase (of L2's lifetime for all)" : "Exits",
 		exit_arch_name(res->arch), COMPARE_ALPHA);
 	if (res->n_tested)
 		fprintf(f, "%zu rows tested, %zu different; at p < %.2f about %.1f of the tested "
@@ -265,9 +273,9 @@ static void write_md(FILE *f, const struct compare_result *res, const struct run
 			fprintf(f, "| --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
 		}
 		fprintf(f, "| %s | ", label(res->arch, row->reason, buf, sizeof(buf)));
-		side_md(f, &row->a);
+		side_md(f, &row->a, res->per_second);
 		fprintf(f, " | ");
-		side_md(f, &row->b);
+		side_md(f, &row->b, res->per_second);
 		if (isinf(row->ratio))
 			fprintf(f, " | new ");
 		else
@@ -323,7 +331,7 @@ static int write_plot(const struct compare_result *res, size_t n_a, size_t n_b, 
 	f = fopen(dat, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "# reason mean_a low_a high_a mean_b low_b high_b (lows clamped to 0.5 for the "
+	fprintf(f, "# reason mean_a low_a high_a mean_b low_b high_b (clamped to 0.5 for the "
 		   "log scale)\n");
 	for (i = 0; i < res->n_rows && k < PLOT_TOP; i++) {
 		const struct compare_row *row = &res->rows[i];
@@ -347,14 +355,14 @@ static int write_plot(const struct compare_result *res, size_t n_a, size_t n_b, 
 		   "set output 'compare.svg'\n"
 		   "set title 'Exits over the whole run per reason: mean and 95%% interval "
 		   "(* = Welch p < %.2f)'\n"
-		   "set ylabel 'exits per run (log scale; a mean or bound of 0 is drawn at 0.5)'\n"
+		   "set ylabel '%s (log scale; a mean or bound below 0.5 is drawn at 0.5)'\n"
 		   "set logscale y\nset grid ytics\n"
 		   "set style data histograms\nset style histogram errorbars gap 2 lw 1\n"
 		   "set style fill solid 0.7 border -1\nset bars front\n"
 		   "set xtics rotate by -35 font ',9'\nset key right top\n"
 		   "plot 'compare.dat' using 2:3:4:xtic(1) title 'A (%zu run%s)', '' using 5:6:7 "
 		   "title 'B (%zu run%s)'\n",
-		COMPARE_ALPHA, n_a, n_a == 1 ? "" : "s", n_b, n_b == 1 ? "" : "s");
+		COMPARE_ALPHA, res->per_second ? "exits per second of the run" : "exits per run", n_a, n_a == 1 ? "" : "s", n_b, n_b == 1 ? "" : "s");
 	fclose(f);
 	return run_command(argv, log) == 0 ? 0 : -EIO;
 }

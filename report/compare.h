@@ -32,6 +32,7 @@ struct compare_row {
 
 struct compare_result {
 	enum exit_arch arch;
+	bool per_second; /* values are exits per second of the phase, not exits */
 	struct compare_row *rows;
 	size_t n_rows;
 	size_t n_tested, n_significant;
@@ -40,11 +41,13 @@ struct compare_result {
 /*
  * Compares runs b against runs a, phase by phase and reason by reason (a
  * phase's total first, then the reasons either side counted, by the larger
- * mean). -EINVAL with one line in err when a side is empty or the runs are
- * not all of one ISA.
+ * mean). per_second: each run's count over the phase's duration (for "all",
+ * over L2's lifetime), which takes out how fast each run went for the
+ * time-driven reasons (report/timework.h). -EINVAL with one line in err when
+ * a side is empty or the runs are not all of one ISA.
  */
 int compare_runs(const struct run *a, size_t n_a, const struct run *b, size_t n_b,
-		 struct compare_result *ret, char *err, size_t errlen);
+		 bool per_second, struct compare_result *ret, char *err, size_t errlen);
 void compare_result_free(struct compare_result *r);
 
 /*

@@ -14,12 +14,14 @@
 #include "compare.h"
 
 static const char usage[] =
-	"usage: exitlab-compare [--out DIR] [--no-plots] -a RUN... -b RUN...\n"
+	"usage: exitlab-compare [--out DIR] [--no-plots] [--per-second] -a RUN... -b RUN...\n"
 	"  Compares the runs given with -b (side B) against those given with -a (side A),\n"
 	"  each RUN a run directory (with samples.jsonl) or a directory of them, phase by\n"
 	"  phase (boot, check, idle, io, reboot, and all: the whole run) and reason by\n"
 	"  reason: each side's mean with its 95% interval (Student's t), the ratio B/A,\n"
 	"  and Welch's t-test (different when p < 0.05; no test when a side has one run).\n"
+	"  --per-second compares each run's exits per second of the phase instead of its\n"
+	"  exits, for runs of different speed (time-driven reasons, report/timework.h).\n"
 	"  Writes DIR/compare.md, DIR/compare.csv and, with gnuplot, DIR/compare.svg\n"
 	"  (default DIR: results/compare). Exit status 2, with one line, when a\n"
 	"  directory is missing or holds no samples, or the runs are of two ISAs.\n";
@@ -105,6 +107,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "no-plots", no_argument, NULL, 'n' },
+		{ "per-second", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -112,7 +115,7 @@ int main(int argc, char **argv)
 	struct run *a = NULL, *b = NULL;
 	struct compare_result res = { 0 };
 	const char *out = "results/compare";
-	bool plots = true;
+	bool plots = true, per_second = false;
 	char err[512];
 	int c, r, status = 2;
 
@@ -138,6 +141,9 @@ int main(int argc, char **argv)
 		case 'n':
 			plots = false;
 			break;
+		case 's':
+			per_second = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			status = 0;
@@ -154,7 +160,7 @@ int main(int argc, char **argv)
 	}
 	if (load_side(&sa, &a) < 0 || load_side(&sb, &b) < 0)
 		goto out;
-	if (compare_runs(a, sa.n, b, sb.n, &res, err, sizeof(err)) < 0) {
+	if (compare_runs(a, sa.n, b, sb.n, per_second, &res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "exitlab-compare: %s\n", err);
 		goto out;
 	}

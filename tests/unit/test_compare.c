@@ -46,7 +46,8 @@ static void same_file(const char *got_path, const char *want_path)
 			 got_path, want_path);
 }
 
-static void golden_pair(const char *a, const char *b, const char *printed)
+static void golden_pair(const char *a, const char *b, const char *opts, const char *suffix,
+			const char *printed)
 {
 	char dir[] = "/tmp/exitlab-compare-XXXXXX", cwd[4096];
 	_cleanup_free_ char *cmd = NULL, *out = NULL, *md = NULL, *csv = NULL, *want = NULL;
@@ -55,17 +56,18 @@ static void golden_pair(const char *a, const char *b, const char *printed)
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	/* Relative names, as make -C report golden-compare runs it. */
 	assert_int_equal(chdir(EXITLAB_COMPARE_DATA), 0);
-	cmd = xasprintf("%s --no-plots --out %s -a %s -b %s", EXITLAB_COMPARE_BIN, dir, a, b);
+	cmd = xasprintf("%s --no-plots %s --out %s -a %s -b %s", EXITLAB_COMPARE_BIN, opts, dir, a,
+			b);
 	assert_int_equal(sh(cmd, &out), 0);
 	want = xasprintf("compare: %s/compare.md %s", dir, printed);
 	assert_string_equal(out, want);
 	md = xasprintf("%s/compare.md", dir);
 	csv = xasprintf("%s/compare.csv", dir);
 	free(want);
-	want = xasprintf("expected/%s-%s.md", a, b);
+	want = xasprintf("expected/%s-%s%s.md", a, b, suffix);
 	same_file(md, want);
 	free(want);
-	want = xasprintf("expected/%s-%s.csv", a, b);
+	want = xasprintf("expected/%s-%s%s.csv", a, b, suffix);
 	same_file(csv, want);
 	assert_int_equal(chdir(cwd), 0);
 	free(cmd);
@@ -77,8 +79,11 @@ static void golden_pair(const char *a, const char *b, const char *printed)
 static void golden(void **state)
 {
 	(void)state;
-	golden_pair("l2v1", "l2v2", "(4 vs 3 runs, 16 of 89 tested rows different)");
-	golden_pair("l2v2", "shadow", "(3 vs 1 runs, 0 of 0 tested rows different)");
+	golden_pair("l2v1", "l2v2", "", "", "(4 vs 3 runs, 16 of 89 tested rows different)");
+	golden_pair("l2v2", "shadow", "", "", "(3 vs 1 runs, 0 of 0 tested rows different)");
+	/* Rates: VINTR, time-driven, differs per second (42 → 70/s) though not in exits. */
+	golden_pair("l2v1", "l2v2", "--per-second", ".per-second",
+		    "(4 vs 3 runs, 13 of 89 tested rows different)");
 }
 
 static void welch_arithmetic(void **state)
@@ -152,7 +157,7 @@ static void npt_on_off(void **state)
 	load("l2v2/e2e-1796161385", &a[1]);
 	load("l2v2/e2e-1796162745", &a[2]);
 	load("shadow/e2e-shadow-1796163222", &b[0]);
-	assert_int_equal(compare_runs(a, 3, b, 1, &res, err, sizeof(err)), 0);
+	assert_int_equal(compare_runs(a, 3, b, 1, false, &res, err, sizeof(err)), 0);
 	assert_int_equal(res.n_tested, 0);
 	row = find(&res, COMPARE_ALL, SVM_EXCP_PF);
 	assert_false(row->tested);
@@ -167,7 +172,7 @@ static void npt_on_off(void **state)
 		for (k = 0; k < REPORT_SLOTS; k++)
 			s->count[k] = (uint64_t)(0.9 * s->count[k]);
 	}
-	assert_int_equal(compare_runs(a, 3, b, 2, &res, err, sizeof(err)), 0);
+	assert_int_equal(compare_runs(a, 3, b, 2, false, &res, err, sizeof(err)), 0);
 	for (i = 0; i < report_n_phases + 1; i++) {
 		const char *phase = i < report_n_phases ? report_phases[i] : COMPARE_ALL;
 
@@ -181,9 +186,9 @@ static void npt_on_off(void **state)
 	compare_result_free(&res);
 	/* Two ISAs. */
 	b[1].arch = EXIT_ARCH_VMX;
-	assert_int_equal(compare_runs(a, 3, b, 2, &res, err, sizeof(err)), -EINVAL);
+	assert_int_equal(compare_runs(a, 3, b, 2, false, &res, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "one ISA per comparison"));
-	assert_int_equal(compare_runs(a, 0, b, 2, &res, err, sizeof(err)), -EINVAL);
+	assert_int_equal(compare_runs(a, 0, b, 2, false, &res, err, sizeof(err)), -EINVAL);
 	for (i = 0; i < 3; i++)
 		run_free(&a[i]);
 	run_free(&b[0]);
