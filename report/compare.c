@@ -324,6 +324,8 @@ static int write_plot(const struct compare_result *res, size_t n_a, size_t n_b, 
 	_cleanup_free_ char *log = xasprintf("%s/gnuplot.log", dir);
 	_cleanup_free_ char *cmd = xasprintf("cd '%s' && gnuplot compare.gp", dir);
 	char *argv[] = { "sh", "-c", cmd, NULL };
+	/* The log scale's floor: half an exit per run, or 0.005 exits/s. */
+	double floor_ = res->per_second ? 0.005 : 0.5;
 	char buf[80];
 	size_t i, k = 0;
 	FILE *f;
@@ -331,18 +333,18 @@ static int write_plot(const struct compare_result *res, size_t n_a, size_t n_b, 
 	f = fopen(dat, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "# reason mean_a low_a high_a mean_b low_b high_b (clamped to 0.5 for the "
-		   "log scale)\n");
+	fprintf(f, "# reason mean_a low_a high_a mean_b low_b high_b (clamped to %g for the "
+		   "log scale)\n", floor_);
 	for (i = 0; i < res->n_rows && k < PLOT_TOP; i++) {
 		const struct compare_row *row = &res->rows[i];
 
 		if (strcmp(row->phase, COMPARE_ALL) || row->reason == COMPARE_TOTAL)
 			continue;
-		fprintf(f, "\"%s%s\" %.1f %.1f %.1f %.1f %.1f %.1f\n",
+		fprintf(f, "\"%s%s\" %g %g %g %g %g %g\n",
 			label(res->arch, row->reason, buf, sizeof(buf)),
-			row->significant ? " *" : "", fmax(row->a.mean, 0.5),
-			fmax(row->a.mean - row->a.half_width, 0.5), row->a.mean + row->a.half_width,
-			fmax(row->b.mean, 0.5), fmax(row->b.mean - row->b.half_width, 0.5),
+			row->significant ? " *" : "", fmax(row->a.mean, floor_),
+			fmax(row->a.mean - row->a.half_width, floor_), row->a.mean + row->a.half_width,
+			fmax(row->b.mean, floor_), fmax(row->b.mean - row->b.half_width, floor_),
 			row->b.mean + row->b.half_width);
 		k++;
 	}
@@ -353,16 +355,18 @@ static int write_plot(const struct compare_result *res, size_t n_a, size_t n_b, 
 	fprintf(f, "set terminal svg size 960,540 dynamic font 'sans,11'\n"
 		   "set termoption noenhanced\n"
 		   "set output 'compare.svg'\n"
-		   "set title 'Exits over the whole run per reason: mean and 95%% interval "
+		   "set title '%s over the whole run per reason: mean and 95%% interval "
 		   "(* = Welch p < %.2f)'\n"
-		   "set ylabel '%s (log scale; a mean or bound below 0.5 is drawn at 0.5)'\n"
-		   "set logscale y\nset grid ytics\n"
+		   "set ylabel '%s (log scale; a mean or bound below %g is drawn at %g)'\n"
+		   "set logscale y\nset yrange [%g:*]\nset grid ytics\n"
 		   "set style data histograms\nset style histogram errorbars gap 2 lw 1\n"
 		   "set style fill solid 0.7 border -1\nset bars front\n"
 		   "set xtics rotate by -35 font ',9'\nset key right top\n"
 		   "plot 'compare.dat' using 2:3:4:xtic(1) title 'A (%zu run%s)', '' using 5:6:7 "
 		   "title 'B (%zu run%s)'\n",
-		COMPARE_ALPHA, res->per_second ? "exits per second of the run" : "exits per run", n_a, n_a == 1 ? "" : "s", n_b, n_b == 1 ? "" : "s");
+		res->per_second ? "Exits per second" : "Exits", COMPARE_ALPHA,
+		res->per_second ? "exits per second of the run" : "exits per run", floor_, floor_, floor_, n_a,
+		n_a == 1 ? "" : "s", n_b, n_b == 1 ? "" : "s");
 	fclose(f);
 	return run_command(argv, log) == 0 ? 0 : -EIO;
 }

@@ -413,7 +413,8 @@ static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bo
 	}
 	fprintf(f, "\nCycles are L1's TSC from KVM regaining control to the end of the exit's "
 		   "handling (kvm-patch/README.md); %s%s.\n\n",
-		cycle_unit_note(u, note, sizeof(note)), n_runs > 1 ? "; exits and cycles per exit are mean ± 95% half-width over the runs, "
+		cycle_unit_note(u, note, sizeof(note)),
+		n_runs > 1 ? "; exits and cycles per exit are mean ± 95% half-width over the runs, "
 			     "share and cycles are from the first run"
 			   : "");
 	if (plots)

@@ -151,7 +151,10 @@ static void one_run(void **state)
 	assert_int_equal(timework_classify(&r, 1, &res), 0);
 	assert_false(res.across_runs);
 	assert_false(get(&res, INTR)->has_beta);
-	/* Steady 100/s: CV 0. IOIO's phase rates 20, 100, 0, 33.3, 0: CV 1.34. MSR's 15, 5, 5, 5, 5: 0.64. */
+	/*
+	 * Steady 100/s: CV 0. IOIO's phase rates 20, 100, 0, 33.3, 0: CV 1.34.
+	 * MSR's 15, 5, 5, 5, 5: 0.64.
+	 */
 	assert_true(get(&res, INTR)->phase_cv < 1e-3);
 	assert_int_equal(get(&res, INTR)->cls, TW_TIME);
 	assert_true(fabs(get(&res, IOIO)->phase_cv - 1.343) < 1e-2);

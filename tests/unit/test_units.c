@@ -97,7 +97,7 @@ static void latency(void **state)
 	latency_section(f, &r, &u, dir, true);
 	fclose(f);
 	print_message("%s", text);
-	/* IO_INSTRUCTION: 50 427 exits, 40 708 504 cycles (807 each); its histogram peaks in [2^9, 2^10). */
+	/* IO_INSTRUCTION: 50 427 exits, 40 708 504 cycles (807 each), peaking in [2^9, 2^10). */
 	assert_non_null(strstr(text, "| 30 IO_INSTRUCTION | 50427 | 807 | 2^9–2^10 | 2^9–2^10 |"));
 	assert_non_null(strstr(text, "| 10 CPUID | 32065 |"));
 	assert_non_null(strstr(text, "mean emulated cycles"));
