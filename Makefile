@@ -23,7 +23,7 @@ endif
 RUN_DIRS  ?= $(shell ls -1td results/*/ 2>/dev/null | grep -v '/report/$$' | head -n 1)
 
 .PHONY: all deps services tools modules overlays assemble-overlays images lab lab-args soak report bench test \
-	unit-tests checkpatch clean distclean ci-deps lint-ci regress cells
+	unit-tests checkpatch clean distclean ci-deps lint-ci regress cells compare
 
 all: tools
 
@@ -133,6 +133,15 @@ OUT ?= results/cells
 cells: tools
 	@test -n "$(CELLS)" || { echo "cells: name the cells: make cells CELLS=\"dir...\"" >&2; exit 2; }
 	@$(CELLS_BIN) --out $(OUT) $(CELLS)
+
+# make compare A="runs..." B="runs..." [COMPARE_OUT=dir] [COMPARE_ARGS=--per-second]:
+# side B against side A, per phase and reason, with intervals and Welch's t-test
+# (report/compare.h).
+COMPARE_OUT ?= results/compare
+COMPARE_ARGS ?=
+compare: tools
+	@test -n "$(A)" -a -n "$(B)" || { echo "compare: name both sides: make compare A=\"dir...\" B=\"dir...\"" >&2; exit 2; }
+	@$(BUILD)/report/exitlab-compare --out $(COMPARE_OUT) $(COMPARE_ARGS) $(addprefix -a ,$(A)) $(addprefix -b ,$(B))
 
 # CPUID round trip in L2 under stock, patched-off and patched-on KVM, in one
 # L1 boot, reported as ratios (results/<run-id>/bench.json).

@@ -17,6 +17,7 @@ struct regress_band regress_band(const double *v, size_t n, const struct regress
 	if (n == 0)
 		return b;
 	b.half = fmax(o->rel_floor * b.mean, o->abs_floor);
+	b.half = fmax(b.half, o->k * sqrt(o->dispersion * b.mean));
 	if (n >= 2) {
 		b.half = fmax(b.half, o->k * b.sd);
 		b.half = fmax(b.half, t95(n - 1) * b.sd * sqrt(1.0 + 1.0 / n));

@@ -14,18 +14,21 @@
 #include "regress.h"
 
 static const char usage[] =
-	"usage: exitlab-regress [--k K] [--rel-floor F] [--abs-floor N] BASELINE RUN_DIR\n"
+	"usage: exitlab-regress [--k K] [--rel-floor F] [--abs-floor N] [--dispersion D]\n"
+	"                       BASELINE RUN_DIR\n"
 	"  Compares RUN_DIR with the baseline runs, phase by phase (boot, check, idle, io,\n"
 	"  reboot) and reason by reason, the phase's total included, on the exit counts\n"
 	"  of samples.jsonl corrected for the probe's own CPUIDs (as exitlab-report does).\n"
 	"  BASELINE is one run directory (with samples.jsonl) or a directory of them.\n"
 	"  A count is a regression when it lies outside its run-to-run interval over the\n"
 	"  n baseline runs, with mean m and standard deviation s:\n"
-	"      m ± max(K·s, t95(n-1)·s·sqrt(1+1/n), F·m, N)\n"
+	"      m ± max(K·s, t95(n-1)·s·sqrt(1+1/n), F·m, K·sqrt(D·m), N)\n"
 	"  (t95: Student's t, two-sided 95%, so t95·s·sqrt(1+1/n) is the 95% prediction\n"
-	"  interval of one more run; the s terms count from n >= 2). Defaults: K = 3,\n"
-	"  F = 0.5, N = 20. Both directions count, as do a reason new to the phase and\n"
-	"  a phase the baseline has and the run lacks.\n"
+	"  interval of one more run; the s terms count from n >= 2; K·sqrt(D·m) is K\n"
+	"  standard deviations of a count whose exits come in bursts of D, see\n"
+	"  report/regress.h). Defaults: K = 3, F = 0.5, D = 40, N = 20. Both directions\n"
+	"  count, as do a reason new to the phase and a phase the baseline has and the\n"
+	"  run lacks.\n"
 	"  Prints one line per regression and exits 1; exits 0 when every count is\n"
 	"  inside its interval; 2 on bad arguments or unreadable runs.\n";
 
@@ -62,6 +65,7 @@ int main(int argc, char **argv)
 		{ "k", required_argument, NULL, 'k' },
 		{ "rel-floor", required_argument, NULL, 'r' },
 		{ "abs-floor", required_argument, NULL, 'a' },
+		{ "dispersion", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -69,6 +73,7 @@ int main(int argc, char **argv)
 		.k = REGRESS_DEFAULT_K,
 		.rel_floor = REGRESS_DEFAULT_REL_FLOOR,
 		.abs_floor = REGRESS_DEFAULT_ABS_FLOOR,
+		.dispersion = REGRESS_DEFAULT_DISPERSION,
 	};
 	struct regress_result res = { 0 };
 	struct run *base = NULL, run = { 0 };
@@ -77,15 +82,19 @@ int main(int argc, char **argv)
 	int c, r, status = 2;
 
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		double *dst = c == 'k' ? &o.k : c == 'r' ? &o.rel_floor : &o.abs_floor;
+		double *dst = c == 'k' ? &o.k : c == 'r' ? &o.rel_floor : c == 'd' ? &o.dispersion
+										 : &o.abs_floor;
 
 		switch (c) {
 		case 'k':
 		case 'r':
 		case 'a':
+		case 'd':
 			if (!parse_double(optarg, dst)) {
 				fprintf(stderr, "exitlab-regress: --%s wants a number >= 0, not '%s'\n",
-					c == 'k' ? "k" : c == 'r' ? "rel-floor" : "abs-floor", optarg);
+					c == 'k' ? "k" : c == 'r' ? "rel-floor" : c == 'd' ? "dispersion"
+										 : "abs-floor",
+					optarg);
 				return 2;
 			}
 			break;

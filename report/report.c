@@ -9,6 +9,9 @@
 
 #include "../lab/common/util.h"
 #include "stats.h"
+#include "timework.h"
+#include "latency.h"
+#include "units.h"
 
 #define TOP 5
 
@@ -334,13 +337,40 @@ static void section_phases(FILE *f, const struct run *runs, size_t n_runs, bool 
 		fprintf(f, "![exits per phase](phases.svg)\n\n");
 }
 
-static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bool plots)
+/* The reasons the manual defines (below REPORT_SLOTS) that never occurred in `counts`. */
+static void never_seen(FILE *f, enum exit_arch arch, const uint64_t *counts)
+{
+	size_t defined = 0, missing = 0;
+	uint32_t i;
+
+	for (i = 0; i < REPORT_SLOTS; i++) {
+		if (!exit_reason_name(arch, i))
+			continue;
+		defined++;
+		missing += !counts[i];
+	}
+	fprintf(f, "**Never occurred:** %zu of the %zu reasons the %s defines%s:", missing, defined,
+		arch == EXIT_ARCH_VMX ? "Intel SDM" : "AMD APM",
+		arch == EXIT_ARCH_SVM ? " (0x0–0x40f; the two negative codes are not counted here)"
+				      : "");
+	for (i = 0, missing = 0; i < REPORT_SLOTS; i++) {
+		char label[64];
+
+		if (!exit_reason_name(arch, i) || counts[i])
+			continue;
+		fprintf(f, "%s %s", missing++ ? "," : "", reason_label(arch, i, label, sizeof(label)));
+	}
+	fprintf(f, ".\n\n");
+}
+
+static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bool plots,
+			      const struct cycle_unit *u)
 {
 	const struct sample *last = run_last(&runs[0]);
 	uint32_t order[REPORT_SLOTS];
 	size_t m = ranked(last->count, order), i, j;
 	double *v = calloc(n_runs, sizeof(double)), *c = calloc(n_runs, sizeof(double));
-	char label[64];
+	char label[64], note[320];
 
 	fprintf(f, "## Which exit types are the most and the least frequent?\n\n");
 	fprintf(f, "Over the whole life of L2 in `%s` (%llu exits without the probe's):\n\n",
@@ -358,8 +388,10 @@ static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bo
 			reason_label(runs[0].arch, r, label, sizeof(label)),
 			(unsigned long long)last->count[r]);
 	}
-	fprintf(f, ".\n\n## What does each cost?\n\n");
-	fprintf(f, "| reason | exits | share | cycles | cycles per exit |\n");
+	fprintf(f, ".\n\n");
+	never_seen(f, runs[0].arch, last->count);
+	fprintf(f, "## What does each cost?\n\n");
+	fprintf(f, "| reason | exits | share | %s | %s per exit |\n", u->name, u->name);
 	fprintf(f, "| --- | ---: | ---: | ---: | ---: |\n");
 	for (j = 0; j < m; j++) {
 		uint32_t r = order[j];
@@ -380,7 +412,8 @@ static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bo
 		fprintf(f, " |\n");
 	}
 	fprintf(f, "\nCycles are L1's TSC from KVM regaining control to the end of the exit's "
-		   "handling (kvm-patch/README.md)%s.\n\n",
+		   "handling (kvm-patch/README.md); %s%s.\n\n",
+		cycle_unit_note(u, note, sizeof(note)),
 		n_runs > 1 ? "; exits and cycles per exit are mean ± 95% half-width over the runs, "
 			     "share and cycles are from the first run"
 			   : "");
@@ -391,7 +424,7 @@ static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bo
 }
 
 /* Data files and one gnuplot script; gnuplot draws the SVGs. */
-static int write_plots(const struct run *r, const char *dir)
+static int write_plots(const struct run *r, const char *dir, const struct cycle_unit *u)
 {
 	const struct sample *last = run_last(r);
 	uint32_t order[REPORT_SLOTS];
@@ -472,7 +505,9 @@ static int write_plots(const struct run *r, const char *dir)
 	f = fopen(script, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "set terminal svg size 960,540 dynamic font 'sans,11'\nset key left top\n"
+	/* noenhanced: reason names are literal (CR4_WRITE, not CR4 with WRITE subscripted). */
+	fprintf(f, "set terminal svg size 960,540 dynamic font 'sans,11'\n"
+		   "set termoption noenhanced\nset key left top\n"
 		   "set grid\nset xlabel 'seconds since L2 was created'\n");
 	for (i = 0; i < r->n_marks; i++)
 		if (r->marks[i].begin)
@@ -502,11 +537,11 @@ static int write_plots(const struct run *r, const char *dir)
 	for (j = 1; j < top; j++)
 		fprintf(f, ", '' using %zu title '%s'", j + 2,
 			reason_label(r->arch, order[j], label, sizeof(label)));
-	fprintf(f, "\nset output 'cost.svg'\nset title 'Cycles per exit, by reason'\nset xrange "
+	fprintf(f, "\nset output 'cost.svg'\nset title '%s per exit, by reason'\nset xrange "
 		   "[*:*]\nset ylabel "
-		   "'cycles per exit (L1 TSC)'\nset style data boxes\nset boxwidth 0.7\n"
+		   "'%s per exit (L1 TSC)'\nset style data boxes\nset boxwidth 0.7\n"
 		   "set xtics rotate by -45 font ',9'\nunset key\nplot 'cost.dat' using 0:2:xtic(1) "
-		   "with boxes\n");
+		   "with boxes\n", u->emulated ? "Emulated cycles" : "Cycles", u->name);
 	fclose(f);
 	argv[2] = cmd;
 	r_ = run_command(argv, log);
@@ -517,14 +552,16 @@ int report_write(const struct run *runs, size_t n_runs, const char *out_dir, boo
 {
 	_cleanup_free_ char *path = xasprintf("%s/report.md", out_dir), *text = NULL;
 	size_t len = 0;
+	struct cycle_unit unit;
 	FILE *f;
 	int r;
 
 	r = mkdir_p(out_dir, 0755);
 	if (r < 0)
 		return r;
+	cycle_unit_of(&runs[0], &unit);
 	if (plots) {
-		r = write_plots(&runs[0], out_dir);
+		r = write_plots(&runs[0], out_dir, &unit);
 		if (r < 0) {
 			log_error("gnuplot failed (see %s/gnuplot.log): the report has no plots",
 				  out_dir);
@@ -537,9 +574,11 @@ int report_write(const struct run *runs, size_t n_runs, const char *out_dir, boo
 	fprintf(f, "# exitlab report\n\n");
 	section_environment(f, runs, n_runs);
 	section_boot(f, runs, n_runs);
+	timework_section(f, runs, n_runs);
 	section_rate(f, &runs[0], plots);
 	section_phases(f, runs, n_runs, plots);
-	section_frequency(f, runs, n_runs, plots);
+	section_frequency(f, runs, n_runs, plots, &unit);
+	latency_section(f, &runs[0], &unit, out_dir, plots);
 	fclose(f);
 	return write_file_atomic(path, text, len);
 }

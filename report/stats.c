@@ -51,3 +51,79 @@ double median(double *v, size_t n)
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
+
+/* Continued fraction of the regularized incomplete beta (modified Lentz). */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+	int m;
+
+	d = 1 / (fabs(d) < tiny ? tiny : d);
+	h = d;
+	for (m = 1; m <= 300; m++) {
+		double m2 = 2.0 * m, aa, del;
+
+		aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+		d = 1 + aa * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+		d = 1 + aa * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-14)
+			break;
+	}
+	return h;
+}
+
+static double inc_beta(double a, double b, double x)
+{
+	double front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	/* The fraction converges fast on this side of the mean. */
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+double t_two_sided_p(double t, double df)
+{
+	if (!isfinite(t))
+		return 0;
+	return inc_beta(df / 2, 0.5, df / (df + t * t));
+}
+
+int welch(const struct summary *a, const struct summary *b, double *ret_t, double *ret_df,
+	  double *ret_p)
+{
+	double va, vb, se2;
+
+	if (a->n < 2 || b->n < 2)
+		return -1;
+	va = a->sd * a->sd / a->n;
+	vb = b->sd * b->sd / b->n;
+	se2 = va + vb;
+	if (se2 <= 0) {
+		*ret_df = (double)(a->n + b->n - 2);
+		*ret_t = b->mean == a->mean ? 0 : copysign(INFINITY, b->mean - a->mean);
+		*ret_p = b->mean == a->mean ? 1 : 0;
+		return 0;
+	}
+	*ret_t = (b->mean - a->mean) / sqrt(se2);
+	*ret_df = se2 * se2 /
+		  ((va ? va * va / (a->n - 1) : 0) + (vb ? vb * vb / (b->n - 1) : 0));
+	*ret_p = t_two_sided_p(*ret_t, *ret_df);
+	return 0;
+}

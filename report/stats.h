@@ -19,4 +19,16 @@ double t95(size_t df);
 /* Median of v (sorted in place). */
 double median(double *v, size_t n);
 
+/*
+ * Welch's unequal-variance t-test of two summaries (each n >= 2): t of
+ * b.mean - a.mean, Welch-Satterthwaite degrees of freedom, two-sided p.
+ * -1 when a side has fewer than 2 values (no test); with no spread in
+ * either side, p is 1 for equal means and 0 otherwise (t infinite).
+ */
+int welch(const struct summary *a, const struct summary *b, double *ret_t, double *ret_df,
+	  double *ret_p);
+
+/* Two-sided p of Student's t with df (> 0, not necessarily whole) degrees of freedom. */
+double t_two_sided_p(double t, double df);
+
 #endif
