@@ -16,17 +16,7 @@
 #include <unistd.h>
 
 #include "../../lab/common/util.h"
-
-static int sh(const char *cmd, char **out)
-{
-	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
-	int r;
-
-	*out = NULL;
-	r = capture_command(argv, out);
-	print_message("$ %s: status %d\n%.600s\n", cmd, r, *out ? *out : "");
-	return r;
-}
+#include "shell.h"
 
 static void golden_merge(void **state)
 {

@@ -20,20 +20,10 @@
 
 #include "../../lab/common/util.h"
 #include "../../report/compare.h"
+#include "shell.h"
 
 #define SVM_NPF 0x400
 #define SVM_EXCP_PF 0x4e
-
-static int sh(const char *cmd, char **out)
-{
-	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
-	int r;
-
-	*out = NULL;
-	r = capture_command(argv, out);
-	print_message("$ %s: status %d\n%.600s\n", cmd, r, *out ? *out : "");
-	return r;
-}
 
 static void same_file(const char *got_path, const char *want_path)
 {

@@ -17,17 +17,7 @@
 #include "../../lab/common/util.h"
 #include "../../report/latency.h"
 #include "../../report/units.h"
-
-static int sh(const char *cmd, char **out)
-{
-	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
-	int r;
-
-	*out = NULL;
-	r = capture_command(argv, out);
-	print_message("$ %s: status %d\n%.600s\n", cmd, r, *out ? *out : "");
-	return r;
-}
+#include "shell.h"
 
 static void unit_for(const char *env, struct cycle_unit *u, char *dir)
 {
