@@ -18,10 +18,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../lab/common/util.h"
 #include "../../lab/l0/run_workloads.h"
 #include "../../lab/l0/seed.h"
+#include "../../probes/observer.h"
 #include "../../probes/probe_args.h"
 #include "../../probes/workload_spec.h"
+#include "fake_kvm.h"
 
 static void parses_catalogue_entries(void **state)
 {
@@ -379,6 +382,96 @@ static void seed_refuses_oversized(void **state)
 	assert_int_equal(seed_user_data(&cfg, &text), -E2BIG);
 }
 
+/* The fake patched KVM, answering the discovery leaf too. */
+static void fake_with_discovery(void *ctx, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	fake_cpuid(ctx, leaf, sub, r);
+	if (leaf == EXITLAB_LEAF_DISCOVERY) {
+		r->eax = EXITLAB_INTERFACE_VERSION;
+		memcpy(&r->ebx, EXITLAB_SIGNATURE, 4);
+		memcpy(&r->ecx, EXITLAB_SIGNATURE + 4, 4);
+		memcpy(&r->edx, EXITLAB_SIGNATURE + 8, 4);
+	}
+}
+
+static uint64_t state_value(const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+
+	assert_int_equal(read_file(path, &text, NULL), 0);
+	return strtoull(text, NULL, 10);
+}
+
+static int64_t corrected_cpuid(struct json_object *counters)
+{
+	struct json_object *reasons, *cpuid;
+
+	assert_true(json_object_object_get_ex(counters, "reasons", &reasons));
+	assert_true(json_object_object_get_ex(reasons, "114", &cpuid));
+	return num(cpuid, "count") - num(cpuid, "observer");
+}
+
+/*
+ * A mark's counters are corrected for every probe read in the VM, its own
+ * included, and it adds its reads to the state: with no CPUID in the VM
+ * but the probe's, CPUID's corrected count is exactly 0, mark after mark.
+ */
+static void marks_read_exact_counters(void **state)
+{
+	static struct fake_kvm k;
+	char path[] = "/tmp/exitlab-test-observer-XXXXXX";
+	struct cpuid_source a = { .cpuid = fake_with_discovery, .ctx = &k };
+	struct cpuid_source b = a;
+	struct json_object *o;
+	int fd, i;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.arch = EXIT_ARCH_SVM;
+	k.background_every = 7;
+	/* The sampler's 100 reads so far, in the VM's count and in the state. */
+	for (i = 0; i < 100; i++)
+		fake_exit(&k, 0x72, 1200);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "100\n", 4), 4);
+	close(fd);
+	setenv("EXITLAB_PROBE_STATE", path, 1);
+
+	o = observer_mark_counters(&a, "workload-1-cpuid");
+	assert_non_null(o);
+	assert_false(json_object_object_get_ex(o, "type", NULL));
+	assert_false(json_object_object_get_ex(o, "realtime", NULL));
+	assert_string_equal(str(o, "arch"), "svm");
+	assert_int_equal(corrected_cpuid(o), 0);
+	assert_int_equal(num(o, "total") - num(o, "observer_cpuid"), num(o, "total_corrected"));
+	assert_true(a.executed > 10);
+	assert_int_equal(state_value(path), 100 + a.executed);
+	json_object_put(o);
+
+	/* The next mark (another process) starts from there. */
+	o = observer_mark_counters(&b, "workload-1-cpuid");
+	assert_non_null(o);
+	assert_int_equal(corrected_cpuid(o), 0);
+	assert_int_equal(state_value(path), 100 + a.executed + b.executed);
+	json_object_put(o);
+
+	/* Without the state: no counters, and nothing written. */
+	unsetenv("EXITLAB_PROBE_STATE");
+	assert_null(observer_mark_counters(&b, "x"));
+	setenv("EXITLAB_PROBE_STATE", path, 1);
+	/* Without the leaves (no signature): no counters, but its discovery read is counted. */
+	{
+		struct cpuid_source c = { .cpuid = fake_cpuid, .ctx = &k };
+
+		assert_null(observer_mark_counters(&c, "x"));
+		assert_int_equal(c.executed, 1);
+		assert_int_equal(state_value(path), 100 + a.executed + b.executed + 1);
+	}
+	unsetenv("EXITLAB_PROBE_STATE");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +482,7 @@ int main(void)
 		cmocka_unit_test(l0_checks_workloads),
 		cmocka_unit_test(seed_carries_workloads),
 		cmocka_unit_test(seed_refuses_oversized),
+		cmocka_unit_test(marks_read_exact_counters),
 	};
 
 	return cmocka_run_group_tests_name("workloads", tests, NULL, NULL);
