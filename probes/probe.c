@@ -13,11 +13,14 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "leaves.h"
+#include "observer.h"
 #include "probe_args.h"
+#include "workloads.h"
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -183,41 +186,6 @@ static int cmd_guest_init(const struct probe_args *a, struct cpuid_source *src)
 	return r;
 }
 
-/*
- * EXITLAB_PROBE_STATE: the CPUIDs the sampler has run in this VM, kept on
- * the guest's disk so the count survives a reboot of the guest (the VM's
- * counters do too). Adds what this process ran since its last call and
- * returns the new sum; 0 without the variable or on any error. Only the
- * sampler takes part: a one-shot command (snapshot, interval) is a phase's
- * workload, and adding its reads afterwards would make corrected counts
- * step back.
- */
-static uint64_t observer_sync(struct cpuid_source *src, uint64_t *flushed)
-{
-	const char *path = getenv("EXITLAB_PROBE_STATE");
-	unsigned long long total = 0;
-	char buf[32];
-	ssize_t n;
-	int fd;
-
-	if (!path || !*path)
-		return 0;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return 0;
-	if (flock(fd, LOCK_EX) == 0) {
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		total = strtoull(buf, NULL, 10) + (src->executed - *flushed);
-		*flushed = src->executed;
-		n = snprintf(buf, sizeof(buf), "%llu\n", total);
-		if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-			total = 0;
-	}
-	close(fd);
-	return total;
-}
-
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop(int sig)
@@ -266,13 +234,17 @@ static int cmd_sample(const struct probe_args *a, struct cpuid_source *src, uint
 	for (;;) {
 		char phase_buf[64];
 		const char *phase = current_phase(a, phase_buf, sizeof(phase_buf));
-		uint64_t others = observer_sync(src, flushed);
+		int state = state_lock();
+		uint64_t others = observer_sync(state, src, flushed);
 		struct json_object *o;
 		bool last;
 
 		/* others counts this process's flushed CPUIDs too: take them out. */
 		others = others >= *flushed ? others - *flushed : 0;
 		o = leaves_sample(src, arch, phase, others);
+		/* This sample's reads, in the file before a mark reads the counters. */
+		observer_sync(state, src, flushed);
+		state_unlock(state);
 		r = emit(a->out, o);
 		json_object_put(o);
 		if (r < 0)
@@ -288,13 +260,12 @@ static int cmd_sample(const struct probe_args *a, struct cpuid_source *src, uint
 		/* A signal cuts the wait short; the loop then takes the last sample. */
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
-	observer_sync(src, flushed);
 	return r < 0 ? 1 : 0;
 }
 
-static int cmd_mark(const struct probe_args *a)
+static int cmd_mark(const struct probe_args *a, struct cpuid_source *src)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *counters;
 	struct timespec rt, up;
 	int r;
 
@@ -307,8 +278,122 @@ static int cmd_mark(const struct probe_args *a)
 	json_object_object_add(o, "uptime", json_object_new_double(up.tv_sec + up.tv_nsec / 1e9));
 	if (a->workload)
 		json_object_object_add(o, "workload", json_tokener_parse(a->workload));
+	if (a->result)
+		json_object_object_add(o, "result", json_tokener_parse(a->result));
+	counters = observer_mark_counters(src, a->phase);
+	if (counters)
+		json_object_object_add(o, "counters", counters);
 	r = emit(a->out, o);
 	json_object_put(o);
+	return r < 0 ? 1 : 0;
+}
+
+/* The last bytes a program printed: enough to say why it failed. */
+#define WORKLOAD_OUTPUT_KEEP 4096
+
+/* A user's workload: its exit status, time and output (stdout and stderr, the tail). */
+static int run_program(const char *path, struct json_object *result, char *err, size_t errlen)
+{
+	static char tail[WORKLOAD_OUTPUT_KEEP];
+	size_t kept = 0;
+	uint64_t total = 0;
+	int pipefd[2], status;
+	char buf[4096];
+	ssize_t n;
+	pid_t pid;
+
+	json_object_object_add(result, "file", json_object_new_string(path));
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execl(path, path, (char *)NULL);
+		fprintf(stderr, "exitlab-probe: cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		total += (uint64_t)n;
+		if ((size_t)n >= sizeof(tail)) {
+			memcpy(tail, buf + n - sizeof(tail), sizeof(tail));
+			kept = sizeof(tail);
+		} else {
+			size_t keep = kept + (size_t)n > sizeof(tail) ? sizeof(tail) - (size_t)n : kept;
+
+			memmove(tail, tail + kept - keep, keep);
+			memcpy(tail + keep, buf, (size_t)n);
+			kept = keep + (size_t)n;
+		}
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -errno;
+		}
+	json_object_object_add(result, "output", json_object_new_string_len(tail, (int)kept));
+	json_object_object_add(result, "output_bytes", json_object_new_uint64(total));
+	if (WIFEXITED(status)) {
+		json_object_object_add(result, "exit_status", json_object_new_int(WEXITSTATUS(status)));
+		if (WEXITSTATUS(status) == 0)
+			return 0;
+		snprintf(err, errlen, "%s exited with status %d", path, WEXITSTATUS(status));
+	} else {
+		json_object_object_add(result, "signal", json_object_new_int(WTERMSIG(status)));
+		snprintf(err, errlen, "%s was killed by signal %d", path, WTERMSIG(status));
+	}
+	return -ECHILD;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One JSON line on stdout whatever happened; exit status 1 when it failed. */
+static int cmd_workload(const struct probe_args *a, struct cpuid_source *src)
+{
+	struct json_object *result = json_object_new_object();
+	char err[256] = "";
+	double t0 = mono_s();
+	int r;
+
+	if (a->file) {
+		r = run_program(a->file, result, err, sizeof(err));
+		json_object_object_add(result, "seconds", json_object_new_double(mono_s() - t0));
+	} else {
+		json_object_object_add(result, "workload",
+				       json_object_new_string(workload_name(a->spec.kind)));
+		json_object_object_add(result, "arg", json_object_new_uint64(a->spec.arg));
+		json_object_object_add(result, "unit",
+				       json_object_new_string(workload_unit(a->spec.kind)));
+		r = workload_run(&a->spec, src, result, err, sizeof(err));
+	}
+	json_object_object_add(result, "status", json_object_new_string(r == 0 ? "ok" : "failed"));
+	if (r < 0) {
+		json_object_object_add(result, "error", json_object_new_string(err));
+		fprintf(stderr, "exitlab-probe: workload: %s\n", err);
+	}
+	printf("%s\n", json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
+	json_object_put(result);
 	return r < 0 ? 1 : 0;
 }
 
@@ -397,7 +482,10 @@ int main(int argc, char **argv)
 		status = cmd_sample(&args, &src, &flushed);
 		break;
 	case PROBE_MARK:
-		status = cmd_mark(&args);
+		status = cmd_mark(&args, &src);
+		break;
+	case PROBE_WORKLOAD:
+		status = cmd_workload(&args, &src);
 		break;
 	}
 	return status;

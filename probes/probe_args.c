@@ -21,8 +21,15 @@ const char probe_usage[] =
 	"                            [--phase-file FILE] [--out FILE]\n"
 	"         a JSON Lines time series: totals and every reason with exits, every MS\n"
 	"         (default 1000) for S seconds (default 0: until SIGTERM or SIGINT)\n"
-	"       exitlab-probe mark --phase NAME --event begin|end [--workload JSON] [--out FILE]\n"
-	"         one JSON line marking a phase's start or end, timestamped\n"
+	"       exitlab-probe mark --phase NAME --event begin|end [--workload JSON]\n"
+	"                          [--result JSON] [--out FILE]\n"
+	"         one JSON line marking a phase's start or end, timestamped, with the\n"
+	"         counters (as a sample's) read at that moment\n"
+	"       exitlab-probe workload NAME[:N] | --file PROGRAM\n"
+	"         one workload from the catalogue (cpuid:N, hlt:N, pio:N, mmio:N,\n"
+	"         msr-read:N, msr-write:N, mem:MIB, disk:MIB, net:MIB, mixed:SECONDS),\n"
+	"         or PROGRAM with its output kept; a JSON result on stdout, exit status 1\n"
+	"         if it failed\n"
 	"       exitlab-probe bench [--iterations N]\n"
 	"         CPUID (leaf 0, which KVM handles) round trips: ns each, best of 5\n"
 	"LEAF and ECX are 32-bit numbers (decimal or 0x hex). With EXITLAB_PROBE_STATE set,\n"
@@ -44,6 +51,20 @@ static int parse_u32(const char *s, uint32_t *ret)
 	return 0;
 }
 
+/* NULL is fine: the option was not given. */
+static bool json_object_text(const char *text)
+{
+	struct json_object *o;
+	bool is_object;
+
+	if (!text)
+		return true;
+	o = json_tokener_parse(text);
+	is_object = o && json_object_is_type(o, json_type_object);
+	json_object_put(o);
+	return is_object;
+}
+
 #define FAIL(...)                                  \
 	do {                                       \
 		snprintf(err, errlen, __VA_ARGS__); \
@@ -58,7 +79,7 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 
 	if (argc < 2)
 		FAIL("missing command (query, snapshot, interval, guest-init, sample, mark, "
-		     "bench; --help for usage)");
+		     "workload, bench; --help for usage)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		a.command = PROBE_HELP;
@@ -140,6 +161,8 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 				slot = &a.event;
 			else if (!strcmp(argv[i], "--workload"))
 				slot = &a.workload;
+			else if (!strcmp(argv[i], "--result"))
+				slot = &a.result;
 			else if (!strcmp(argv[i], "--out"))
 				slot = &a.out;
 			else
@@ -152,13 +175,23 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 			FAIL("mark: --phase and --event are required");
 		if (strcmp(a.event, "begin") != 0 && strcmp(a.event, "end") != 0)
 			FAIL("mark: --event takes begin or end, not '%s'", a.event);
-		if (a.workload) {
-			struct json_object *w = json_tokener_parse(a.workload);
-			bool is_object = w && json_object_is_type(w, json_type_object);
+		if (!json_object_text(a.workload))
+			FAIL("mark: --workload takes a JSON object, not '%s'", a.workload);
+		if (!json_object_text(a.result))
+			FAIL("mark: --result takes a JSON object, not '%s'", a.result);
+	} else if (!strcmp(cmd, "workload")) {
+		char why[200];
 
-			json_object_put(w);
-			if (!is_object)
-				FAIL("mark: --workload takes a JSON object, not '%s'", a.workload);
+		a.command = PROBE_WORKLOAD;
+		if (argc == 4 && !strcmp(argv[2], "--file")) {
+			if (!*argv[3])
+				FAIL("workload: --file needs a program");
+			a.file = argv[3];
+		} else if (argc == 3) {
+			if (workload_spec_parse(argv[2], &a.spec, why, sizeof(why)) < 0)
+				FAIL("%s", why);
+		} else {
+			FAIL("workload takes NAME[:N] or --file PROGRAM");
 		}
 	} else if (!strcmp(cmd, "bench")) {
 		a.command = PROBE_BENCH;
@@ -171,7 +204,7 @@ int probe_args_parse(int argc, char **argv, struct probe_args *ret, char *err, s
 			i++;
 		}
 	} else {
-		FAIL("unknown command '%s' (query, snapshot, interval, guest-init, sample, mark, bench; --help for usage)", cmd);
+		FAIL("unknown command '%s' (query, snapshot, interval, guest-init, sample, mark, workload, bench; --help for usage)", cmd);
 	}
 	*ret = a;
 	return 0;

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workload_spec.h"
+
 enum probe_command {
 	PROBE_HELP,
 	PROBE_QUERY,
@@ -14,6 +16,7 @@ enum probe_command {
 	PROBE_GUEST_INIT,
 	PROBE_SAMPLE,
 	PROBE_MARK,
+	PROBE_WORKLOAD,
 };
 
 struct probe_args {
@@ -28,6 +31,9 @@ struct probe_args {
 	const char *phase_file;  /* sample: the phase's name is read from here at each sample */
 	const char *event;       /* mark: begin or end */
 	const char *workload;    /* mark: a JSON object describing the phase's workload */
+	const char *result;      /* mark: a JSON object, what the phase's workload did */
+	struct workload_spec spec; /* workload: from the catalogue... */
+	const char *file;        /* workload: ...or this program */
 };
 
 extern const char probe_usage[];

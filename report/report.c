@@ -12,6 +12,7 @@
 #include "timework.h"
 #include "latency.h"
 #include "units.h"
+#include "workloads.h"
 
 #define TOP 5
 
@@ -29,22 +30,23 @@ static const char *reason_label(enum exit_arch arch, uint32_t reason, char *buf,
 int report_write_phases_csv(const struct run *r)
 {
 	_cleanup_free_ char *path = xasprintf("%s/phases.csv", r->dir), *text = NULL;
-	size_t len = 0, p;
+	const char *phases[REPORT_MAX_PHASES];
+	size_t len = 0, p, n_phases = report_run_phases(r, phases, REPORT_MAX_PHASES);
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
 		return -ENOMEM;
 	fprintf(f, "phase,reason,name,exits,cycles,cycles_per_exit,duration_s,exits_per_s\n");
-	for (p = 0; p < report_n_phases; p++) {
+	for (p = 0; p < n_phases; p++) {
 		struct phase_delta d;
 		double dur;
 		uint32_t i;
 
-		run_phase_delta(r, report_phases[p], &d);
+		run_phase_delta(r, phases[p], &d);
 		if (!d.present)
 			continue;
 		dur = d.end_t - d.begin_t;
-		fprintf(f, "%s,,total,%llu,%llu,%.1f,%.3f,%.1f\n", report_phases[p],
+		fprintf(f, "%s,,total,%llu,%llu,%.1f,%.3f,%.1f\n", phases[p],
 			(unsigned long long)d.total, (unsigned long long)d.total_cycles,
 			d.total ? (double)d.total_cycles / d.total : 0.0, dur,
 			dur > 0 ? d.total / dur : 0.0);
@@ -53,7 +55,7 @@ int report_write_phases_csv(const struct run *r)
 
 			if (!d.count[i])
 				continue;
-			fprintf(f, "%s,%u,%s,%llu,%llu,%.1f,%.3f,%.1f\n", report_phases[p], i,
+			fprintf(f, "%s,%u,%s,%llu,%llu,%.1f,%.3f,%.1f\n", phases[p], i,
 				name ? name : "", (unsigned long long)d.count[i],
 				(unsigned long long)d.cycles[i], (double)d.cycles[i] / d.count[i], dur,
 				dur > 0 ? d.count[i] / dur : 0.0);
@@ -579,6 +581,7 @@ int report_write(const struct run *runs, size_t n_runs, const char *out_dir, boo
 	section_phases(f, runs, n_runs, plots);
 	section_frequency(f, runs, n_runs, plots, &unit);
 	latency_section(f, &runs[0], &unit, out_dir, plots);
+	report_section_workloads(f, runs, n_runs);
 	fclose(f);
 	return write_file_atomic(path, text, len);
 }

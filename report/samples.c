@@ -52,13 +52,13 @@ static void copy_str(char *dst, size_t len, struct json_object *o, const char *k
  * The probe's own reads are CPUID exits: out of the total, and out of the
  * CPUID reason, whose cycles shrink in proportion (same mean cost).
  */
-static bool parse_sample(struct run *run, struct json_object *o, struct sample *s)
+static bool parse_counts(struct run *run, struct json_object *o, struct sample *s)
 {
 	struct json_object *reasons, *arch;
 	uint64_t observer = 0;
 	uint32_t cpuid;
 
-	if (!get_num(o, "t", &s->t) || !get_u64(o, "total", &s->total_raw) ||
+	if (!get_u64(o, "total", &s->total_raw) ||
 	    !get_u64(o, "total_cycles", &s->total_cycles) ||
 	    !json_object_object_get_ex(o, "reasons", &reasons) ||
 	    !json_object_is_type(reasons, json_type_object))
@@ -90,6 +90,25 @@ static bool parse_sample(struct run *run, struct json_object *o, struct sample *
 		s->cycles[reason] = cycles;
 	}
 	return true;
+}
+
+static bool parse_sample(struct run *run, struct json_object *o, struct sample *s)
+{
+	return get_num(o, "t", &s->t) && parse_counts(run, o, s);
+}
+
+/* What an end mark's "result" says of the phase's workload. */
+static void parse_result(struct json_object *o, struct mark *m)
+{
+	struct json_object *result, *v;
+
+	if (!json_object_object_get_ex(o, "result", &result) ||
+	    !json_object_is_type(result, json_type_object))
+		return;
+	m->failed = json_object_object_get_ex(result, "status", &v) &&
+		    strcmp(json_object_get_string(v), "ok") != 0;
+	if (m->failed)
+		copy_str(m->error, sizeof(m->error), result, "error");
 }
 
 static int push(void **v, size_t *n, size_t size)
@@ -138,10 +157,20 @@ int run_parse(const char *text, struct run *ret, char *err, size_t errlen)
 			if (!get_num(o, "t", &m.t) || !json_object_object_get_ex(o, "event", &event)) {
 				r.skipped_lines++;
 			} else {
+				struct json_object *counters;
+				struct mark *p;
+
 				m.begin = !strcmp(json_object_get_string(event), "begin");
 				if (push((void **)&r.marks, &r.n_marks, sizeof(*r.marks)) < 0)
 					goto oom;
-				r.marks[r.n_marks - 1] = m;
+				p = &r.marks[r.n_marks - 1];
+				*p = m;
+				p->counts.t = m.t;
+				/* Counts that do not parse leave the mark to the samples. */
+				p->exact = json_object_object_get_ex(o, "counters", &counters) &&
+					   json_object_is_type(counters, json_type_object) &&
+					   parse_counts(&r, counters, &p->counts);
+				parse_result(o, p);
 			}
 		}
 		json_object_put(o);
@@ -187,17 +216,36 @@ const struct sample *run_last(const struct run *r)
 	return r->n_samples ? &r->samples[r->n_samples - 1] : NULL;
 }
 
-static bool find_mark(const struct run *r, const char *phase, bool begin, double *ret_t)
+static const struct mark *find_mark(const struct run *r, const char *phase, bool begin)
 {
 	size_t i;
 
-	for (i = 0; i < r->n_marks; i++) {
-		if (r->marks[i].begin == begin && !strcmp(r->marks[i].phase, phase)) {
-			*ret_t = r->marks[i].t;
-			return true;
-		}
+	for (i = 0; i < r->n_marks; i++)
+		if (r->marks[i].begin == begin && !strcmp(r->marks[i].phase, phase))
+			return &r->marks[i];
+	return NULL;
+}
+
+const struct mark *run_end_mark(const struct run *r, const char *phase)
+{
+	return find_mark(r, phase, false);
+}
+
+size_t run_extra_phases(const struct run *r, const char **ret, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < r->n_marks && n < max; i++) {
+		bool known = !r->marks[i].begin;
+
+		for (j = 0; j < report_n_phases && !known; j++)
+			known = !strcmp(r->marks[i].phase, report_phases[j]);
+		for (j = 0; j < n && !known; j++)
+			known = !strcmp(r->marks[i].phase, ret[j]);
+		if (!known)
+			ret[n++] = r->marks[i].phase;
 	}
-	return false;
+	return n;
 }
 
 /* The last sample taken at or before t (samples are in time order), or NULL. */
@@ -218,17 +266,22 @@ uint64_t counter_delta(uint64_t later, uint64_t earlier)
 
 void run_phase_delta(const struct run *r, const char *phase, struct phase_delta *ret)
 {
+	const struct mark *begin = find_mark(r, phase, true), *end = find_mark(r, phase, false);
 	const struct sample *a, *b;
+	bool from_creation = strcmp(phase, "boot") == 0;
 	size_t i;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!find_mark(r, phase, true, &ret->begin_t) || !find_mark(r, phase, false, &ret->end_t))
+	if (!begin || !end)
 		return;
-	b = at(r, ret->end_t);
-	a = strcmp(phase, "boot") == 0 ? NULL : at(r, ret->begin_t);
+	ret->begin_t = begin->t;
+	ret->end_t = end->t;
+	b = end->exact ? &end->counts : at(r, ret->end_t);
+	a = from_creation ? NULL : begin->exact ? &begin->counts : at(r, ret->begin_t);
 	if (!b)
 		return;
 	ret->present = true;
+	ret->exact = end->exact && (from_creation || begin->exact);
 	ret->total = counter_delta(b->total, a ? a->total : 0);
 	ret->total_cycles = counter_delta(b->total_cycles, a ? a->total_cycles : 0);
 	for (i = 0; i < REPORT_SLOTS; i++) {

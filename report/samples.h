@@ -24,6 +24,14 @@ struct mark {
 	char phase[32];
 	bool begin;
 	double t;
+	/*
+	 * exact: the probe read the counters at the mark itself ("counters",
+	 * probes/README.md), corrected like a sample; older runs have none.
+	 */
+	bool exact;
+	struct sample counts;
+	bool failed; /* an end mark whose result says "status":"failed" */
+	char error[160]; /* then the result's "error" */
 };
 
 struct run {
@@ -63,15 +71,17 @@ extern const size_t report_n_phases;
 /* A phase's measured span: counters at its end minus counters at its start. */
 struct phase_delta {
 	bool present;
+	bool exact; /* both ends from the marks' own counts, not the nearest samples */
 	double begin_t, end_t;
 	uint64_t total, total_cycles;
 	uint64_t count[REPORT_SLOTS], cycles[REPORT_SLOTS];
 };
 
 /*
- * The phase's delta: the last sample at or before its end mark minus the last
- * sample at or before its begin mark (zero for boot: the VM's counters start
- * at creation). present is false without both marks.
+ * The phase's delta: its end mark's counts minus its begin mark's, where the
+ * marks have them; else the last sample at or before each mark (zero for
+ * boot's start: the VM's counters start at creation). present is false
+ * without both marks.
  */
 void run_phase_delta(const struct run *r, const char *phase, struct phase_delta *ret);
 
@@ -80,6 +90,15 @@ void run_phase_delta(const struct run *r, const char *phase, struct phase_delta 
  * (never a wrapped 2^64 figure in a report).
  */
 uint64_t counter_delta(uint64_t later, uint64_t earlier);
+
+/*
+ * The phases with a begin mark that are not in report_phases (the workload
+ * phases), in the order they began: pointers into r's marks, at most max.
+ */
+size_t run_extra_phases(const struct run *r, const char **ret, size_t max);
+
+/* The phase's end mark, or NULL. */
+const struct mark *run_end_mark(const struct run *r, const char *phase);
 
 /* The last sample (the whole run so far), or NULL. */
 const struct sample *run_last(const struct run *r);

@@ -94,7 +94,9 @@ static int make_overlay(const char *base, const char *overlay, const char *log)
 /* Fresh disks for an attempt: every attempt boots from the pristine images. */
 static int prepare_disks(const struct run_opts *o, const struct run_paths *p)
 {
-	struct seed_config seed = { .run_id = o->l2.run_id, .phases = o->phases };
+	struct seed_config seed = { .run_id = o->l2.run_id, .phases = o->phases,
+				    .workloads = o->workloads.items,
+				    .n_workloads = o->workloads.n };
 	int r;
 
 	(void)unlink(p->l1_overlay);

@@ -72,7 +72,13 @@ static const char usage[] =
 	"  --io-disk MIB        written and read back with O_DIRECT (default: 32)\n"
 	"  --io-net MIB         sent to L1 over TCP (default: 16)\n"
 	"  --second-vm          run a second VM in L1 beside L2 (a probe sampling its own\n"
-	"                       leaves): the oracle then shows L2's counts exclude its exits\n";
+	"                       leaves): the oracle then shows L2's counts exclude its exits\n"
+	"  --workload NAME[:N]  a workload phase after io (repeatable, run in order): cpuid:N,\n"
+	"                       hlt:N (1 ms sleeps), pio:N (port 0x80), mmio:N (HPET reads),\n"
+	"                       msr-read:N, msr-write:N (IA32_APIC_BASE), mem:MIB (fresh\n"
+	"                       pages), disk:MIB (O_DIRECT), net:MIB (to L1), mixed:SECONDS\n"
+	"  --workload-file PATH a program of yours (a static binary or a script, at most\n"
+	"                       1 MiB) run in L2 as a workload phase, in the same order\n";
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *ret)
 {
@@ -99,7 +105,8 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
 	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_SAMPLE_MS, OPT_CHECK, OPT_IDLE,
-	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_L1_CMDLINE, OPT_TB_CACHE, OPT_HELP };
+	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_L1_CMDLINE, OPT_TB_CACHE, OPT_WORKLOAD,
+	       OPT_WORKLOAD_FILE, OPT_HELP };
 	static const struct option options[] = {
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "results", required_argument, NULL, OPT_RESULTS },
@@ -123,6 +130,8 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		{ "io-disk", required_argument, NULL, OPT_IO_DISK },
 		{ "io-net", required_argument, NULL, OPT_IO_NET },
 		{ "second-vm", no_argument, NULL, OPT_SECOND_VM },
+		{ "workload", required_argument, NULL, OPT_WORKLOAD },
+		{ "workload-file", required_argument, NULL, OPT_WORKLOAD_FILE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{}
 	};
@@ -223,6 +232,18 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		case OPT_SECOND_VM:
 			o.l2.second_vm = true;
 			break;
+		case OPT_WORKLOAD:
+		case OPT_WORKLOAD_FILE: {
+			char why[256];
+
+			r = c == OPT_WORKLOAD
+				    ? run_workloads_add_spec(&o.workloads, optarg, why, sizeof(why))
+				    : run_workloads_add_file(&o.workloads, optarg, why, sizeof(why));
+			if (r < 0)
+				fprintf(stderr, "exitlab: %s%s\n", c == OPT_WORKLOAD ? "--workload: " : "",
+					why);
+			break;
+		}
 		case OPT_L0:
 			o.l0 = l0_backend_named(optarg);
 			if (!o.l0) {
@@ -248,6 +269,12 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		return -EINVAL;
 	if (optind < argc) {
 		fprintf(stderr, "exitlab: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	/* Workloads are phases of exitlab-phases, which only the libvirt chain's L2 runs. */
+	if (o.workloads.n && (bench || o.l0 != &l0_libvirt_backend)) {
+		fprintf(stderr, "exitlab: --workload and --workload-file need 'exitlab run' with "
+				"--l0 libvirt\n");
 		return -EINVAL;
 	}
 	/*

@@ -259,6 +259,8 @@ static struct json_object *environment(const struct run_opts *o, const struct l1
 	json_object_object_add(env, "l1_memory_mib", json_object_new_int((int)o->l1_memory_mib));
 	json_object_object_add(env, "tb_cache_mib", json_object_new_int((int)o->tb_cache_mib));
 	json_object_object_add(env, "l1_cmdline_extra", json_object_new_string(o->l1_cmdline_extra));
+	json_object_object_add(env, "workloads",
+			       run_workloads_json(o->workloads.items, o->workloads.n));
 	if (l1)
 		json_object_object_add(env, "l1", json_object_get(l1));
 	return env;

@@ -4,6 +4,7 @@
 
 #include "accel.h"
 #include "params.h"
+#include "run_workloads.h"
 #include "seed.h"
 
 struct l0_backend_ops;
@@ -22,6 +23,7 @@ struct run_opts {
 	unsigned attempts; /* boots of L1 before giving up */
 	struct l2_params l2;
 	struct seed_phases phases;
+	struct run_workloads workloads; /* L2's workload phases, in order */
 	const char *report_tool; /* NULL: no report after the run */
 };
 

@@ -3,6 +3,7 @@
 #define EXITLAB_SEED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * What L2 does after boot (images/l2-files/usr/local/sbin/exitlab-phases):
@@ -17,10 +18,34 @@ struct seed_phases {
 
 #define SEED_PHASES_DEFAULT { .check_s = 5, .idle_s = 15, .io_disk_mib = 32, .io_net_mib = 16 }
 
+/*
+ * One workload phase of L2 (after io, before the reboot): a catalogue entry
+ * of the probe's, or a program of the user's that the seed writes into L2.
+ */
+struct seed_workload {
+	char *spec;        /* "cpuid:100000"; NULL for a file */
+	char *name;        /* a file's name in L2 and its phase's: [A-Za-z0-9._-] */
+	char *path;        /* a file's path on L0 */
+	char *data;        /* a file's content */
+	size_t size;
+};
+
+#define SEED_WORKLOADS_MAX 32
+/* cloud-init decodes user-data in Python, at emulated speed: files stay small. */
+#define SEED_WORKLOAD_FILE_MAX (1024 * 1024)
+#define SEED_WORKLOAD_FILES_MAX (2 * 1024 * 1024)
+/* Where L2 finds file number i (from 1): <dir>/<i>-<name>. */
+#define SEED_WORKLOAD_DIR "/usr/local/lib/exitlab/workloads"
+
 struct seed_config {
 	const char *run_id;
 	struct seed_phases phases;
+	const struct seed_workload *workloads;
+	size_t n_workloads;
 };
+
+/* The phase's name in L2: workload-<index from 1>-<catalogue name or file name>. */
+char *seed_workload_phase(const struct seed_workload *w, size_t index);
 
 /*
  * cloud-init NoCloud documents. user-data is "#cloud-config" followed by JSON,

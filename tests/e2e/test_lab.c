@@ -344,6 +344,76 @@ static void report_of_the_run(void **state)
 	assert_non_null(strstr(csv_text, "\nreboot,,total,"));
 }
 
+/* A reason's count in a mark's counters, less the probe's own reads for CPUID. */
+static int64_t mark_count(struct json_object *mark, uint32_t reason)
+{
+	struct json_object *counters, *reasons, *entry, *v;
+	char key[16];
+	int64_t count, own = 0;
+
+	snprintf(key, sizeof(key), "%u", reason);
+	if (!json_object_object_get_ex(mark, "counters", &counters))
+		fail_msg("mark of %s at t=%.1f has no counters", str_of(mark, "phase"),
+			 num_of(mark, "t"));
+	if (!json_object_object_get_ex(counters, "reasons", &reasons) ||
+	    !json_object_object_get_ex(reasons, key, &entry))
+		return 0;
+	json_object_object_get_ex(entry, "count", &v);
+	count = json_object_get_int64(v);
+	if (json_object_object_get_ex(entry, "observer", &v))
+		own = json_object_get_int64(v);
+	return count - own;
+}
+
+/*
+ * The variant's `--workload cpuid:N` ran as a phase of its own whose marks
+ * carry the counters, and CPUID is what it mostly caused: at least N exits
+ * between its marks (the probe's reads left out), more than any other reason.
+ */
+static void workload_cpuid_dominates(void **state)
+{
+	struct json_object *lines = load_samples(), *begin = NULL, *end = NULL, *result, *v;
+	uint32_t cpuid = cpuid_reason(), r, top = 0;
+	int64_t top_count = -1, n_cpuid;
+	size_t i, n = json_object_array_length(lines);
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(lines, i);
+		const char *phase = str_of(o, "phase");
+
+		if (strcmp(str_of(o, "type"), "phase") != 0 || strncmp(phase, "workload-", 9) != 0 ||
+		    !strstr(phase, "-cpuid"))
+			continue;
+		if (!strcmp(str_of(o, "event"), "begin"))
+			begin = o;
+		else
+			end = o;
+	}
+	if (!begin || !end)
+		fail_msg("no workload-<i>-cpuid phase with both marks in samples.jsonl");
+	assert_true(json_object_object_get_ex(end, "result", &result));
+	assert_string_equal(str_of(result, "status"), "ok");
+	assert_true(json_object_object_get_ex(result, "done", &v));
+	n_cpuid = json_object_get_int64(v);
+	for (r = 0; r < 0x410; r++) {
+		int64_t d = mark_count(end, r) - mark_count(begin, r);
+
+		if (d > top_count) {
+			top_count = d;
+			top = r;
+		}
+	}
+	print_message("%s: %lld CPUID exits for %lld CPUIDs; top reason %#x\n",
+		      str_of(end, "phase"), (long long)(mark_count(end, cpuid) - mark_count(begin, cpuid)),
+		      (long long)n_cpuid, top);
+	if (top != cpuid)
+		fail_msg("the workload's top reason is %#x (%lld exits), not CPUID (%#x)", top,
+			 (long long)top_count, cpuid);
+	assert_true(top_count >= n_cpuid);
+	json_object_put(lines);
+}
+
 /*
  * L1's KVM really ran L2 on shadow paging, and L2's intercepted page faults
  * (SVM "PF excp", code 0x4e; VMX EXCEPTION_NMI, 0) were in the checked
@@ -394,13 +464,22 @@ int main(int argc, char **argv)
 		cmocka_unit_test(network_io_reached_l1),
 		cmocka_unit_test(report_of_the_run),
 		cmocka_unit_test(shadow_paging_checked),
+		cmocka_unit_test(workload_cpuid_dominates),
 	};
-	size_t n = ARRAY_SIZE(tests);
+	struct CMUnitTest chosen[ARRAY_SIZE(tests)];
+	size_t n = 0, i;
 
 	if (e2e_variant_from_args(argc, argv, "test_lab", &variant) < 0)
 		return 2;
-	/* The table's extra checks: the last entries, left out unless asked for. */
-	if (!e2e_variant_checks(&variant, "shadow_paging"))
-		n--;
-	return _cmocka_run_group_tests(variant.name, tests, n, run_lab_once, free_snapshot);
+	/* The table's extra checks: left out unless asked for. */
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		if (!strcmp(tests[i].name, "shadow_paging_checked") &&
+		    !e2e_variant_checks(&variant, "shadow_paging"))
+			continue;
+		if (!strcmp(tests[i].name, "workload_cpuid_dominates") &&
+		    !e2e_variant_checks(&variant, "workload_cpuid"))
+			continue;
+		chosen[n++] = tests[i];
+	}
+	return _cmocka_run_group_tests(variant.name, chosen, n, run_lab_once, free_snapshot);
 }

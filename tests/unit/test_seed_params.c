@@ -49,10 +49,11 @@ static void user_data_is_cloud_config(void **state)
 	assert_true(json_object_object_get_ex(doc, "runcmd", &runcmd));
 	assert_int_equal(json_object_array_length(runcmd), 1);
 	cmd = json_object_array_get_idx(runcmd, 0);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 0)),
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 0)), "env");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 2)),
 			    "/usr/local/bin/exitlab-probe");
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 1)), "mark");
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 7)),
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 3)), "mark");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 9)),
 			    "/dev/virtio-ports/org.exitlab.results");
 	/* The phases' parameters: given ones as given, the rest defaulted. */
 	assert_true(json_object_object_get_ex(doc, "write_files", &files));
