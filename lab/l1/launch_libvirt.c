@@ -15,6 +15,7 @@
 #include "agent.h"
 #include "domxml.h"
 #include "exitlab/contract.h"
+#include "host_timeline.h"
 #include "net_sink.h"
 #include "probe_vm.h"
 #include "timings.h"
@@ -151,6 +152,15 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		.ret_running_realtime = &a->l2_created,
 	};
 	struct net_sink sink = { .fd = -1 };
+	/* L2's QEMU alone: libvirt names it on its command line (-name guest=NAME,...). */
+	_cleanup_free_ char *match = xasprintf("guest=exitlab-l2-%s,", a->params.run_id);
+	struct host_timeline timeline = {
+		.interval_ms = a->params.timeline_ms,
+		.match = match,
+		.console_path = a->paths->l2_console,
+		.results_path = a->paths->l2_results,
+		.max_samples = host_timeline_max_samples(a->params.timeout_s, a->params.timeline_ms),
+	};
 	_cleanup_free_ char *release = NULL;
 	char err[1024];
 	pid_t second_vm = 0;
@@ -188,7 +198,10 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		struct timespec before;
 
 		clock_gettime(CLOCK_REALTIME, &before);
+		host_timeline_start(&timeline);
 		r = vm_run(a->launcher_data, xml, &opts, ret_seconds, err, sizeof(err));
+		/* samples.jsonl starts with the agent's "boot" mark when L2's start is known. */
+		host_timeline_stop(&timeline, a->bundle, a->l2_created > 0 ? 1 : 0);
 		/* libvirt's start of QEMU, with its probe of QEMU when not cached. */
 		if (a->l2_created > 0)
 			timings_add(a->step.steps, "L1", "L2 domain created (libvirt)",
