@@ -2,6 +2,7 @@
 #include "stages.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -271,6 +272,65 @@ static int plot_timeline(const struct timeline *tl, const struct stages *st, con
 	return run_command(argv, log) == 0 ? 0 : -EIO;
 }
 
+/*
+ * The phases (the probe's marks in samples.jsonl) on the host's counters: no
+ * sampler needed, so runs with and without it (--sample-ms 0) compare.
+ */
+static void section_host_phases(FILE *f, const struct timeline *tl, const char *text)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	struct { char name[32]; double begin, end; } ph[32];
+	size_t n = 0;
+	char *line, *save = NULL, buf[64];
+
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *o = json_tokener_parse(line), *v;
+		const char *type, *phase, *event;
+		size_t i;
+
+		if (!o)
+			continue;
+		type = json_object_object_get_ex(o, "type", &v) ? json_object_get_string(v) : "";
+		phase = json_object_object_get_ex(o, "phase", &v) ? json_object_get_string(v) : "";
+		event = json_object_object_get_ex(o, "event", &v) ? json_object_get_string(v) : "";
+		if (strcmp(type, "phase") || !json_object_object_get_ex(o, "realtime", &v)) {
+			json_object_put(o);
+			continue;
+		}
+		for (i = 0; i < n && strcmp(ph[i].name, phase); i++)
+			;
+		if (i == n && n < ARRAY_SIZE(ph)) {
+			snprintf(ph[n].name, sizeof(ph[n].name), "%s", phase);
+			ph[n].begin = ph[n].end = NAN;
+			n++;
+		}
+		if (i < n && !strcmp(event, "begin"))
+			ph[i].begin = json_object_get_double(v) - tl->realtime;
+		else if (i < n && !strcmp(event, "end"))
+			ph[i].end = json_object_get_double(v) - tl->realtime;
+		json_object_put(o);
+	}
+	if (!n)
+		return;
+	fprintf(f, "The phases on L1's counters (their marks' times on L1's clock; no sampler "
+		   "needed):\n\n| phase | begin (s) | end (s) | exits | exits/s | top reasons |\n"
+		   "| --- | ---: | ---: | ---: | ---: | --- |\n");
+	for (size_t i = 0; i < n; i++) {
+		struct stage s = { .begin = ph[i].begin < 0 ? 0 : ph[i].begin, .end = ph[i].end };
+
+		if (isnan(ph[i].begin) || isnan(ph[i].end))
+			continue;
+		fill_stage(tl, &s);
+		fprintf(f, "| %s | %.2f | %.2f | %" PRIu64 " | %.0f | ", ph[i].name, s.begin, s.end,
+			s.exits, s.end > s.begin ? s.exits / (s.end - s.begin) : 0);
+		for (size_t k = 0; k < s.n_top; k++)
+			fprintf(f, "%s%s %" PRIu64, k ? ", " : "",
+				label(tl->arch, s.top_reason[k], buf, sizeof(buf)), s.top_count[k]);
+		fprintf(f, " |\n");
+	}
+	fprintf(f, "\n");
+}
+
 static void section_check(FILE *f, const struct timeline *tl, const char *run_dir)
 {
 	_cleanup_free_ char *path = xasprintf("%s/samples.jsonl", run_dir), *text = NULL;
@@ -281,6 +341,7 @@ static void section_check(FILE *f, const struct timeline *tl, const char *run_di
 		fprintf(f, "No probe samples (samples.jsonl) to hold against the host timeline.\n\n");
 		return;
 	}
+	section_host_phases(f, tl, text);
 	if (timeline_check_samples(tl, text, &c, err, sizeof(err)) < 0) {
 		fprintf(f, "The probe's samples could not be checked: %s.\n\n", err);
 		return;

@@ -26,7 +26,7 @@
 #define STAGES_MAX_BOOTS 4
 
 struct stage {
-	char name[96];
+	char name[160];
 	double begin, end;
 	uint64_t exits;
 	size_t n_top;

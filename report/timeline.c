@@ -90,6 +90,8 @@ static int add_host(struct timeline *tl, struct json_object *o, size_t *cap)
 	tl->host_total_cycles[i] = (uint64_t)json_object_get_int64(member(o, "total_cycles"));
 	memset(&tl->count[i * TIMELINE_MAX_COLS], 0, TIMELINE_MAX_COLS * sizeof(uint64_t));
 	memset(&tl->cycles[i * TIMELINE_MAX_COLS], 0, TIMELINE_MAX_COLS * sizeof(uint64_t));
+	if (!json_object_is_type(member(o, "reasons"), json_type_object))
+		goto done;
 	json_object_object_foreach(member(o, "reasons"), key, pair) {
 		int c = col_of(tl, (uint32_t)strtoul(key, NULL, 10), true);
 
@@ -100,6 +102,7 @@ static int add_host(struct timeline *tl, struct json_object *o, size_t *cap)
 		tl->cycles[i * TIMELINE_MAX_COLS + c] =
 			(uint64_t)json_object_get_int64(json_object_array_get_idx(pair, 1));
 	}
+done:
 	tl->n_host++;
 	return 0;
 }
@@ -309,6 +312,11 @@ int timeline_check_samples(const struct timeline *tl, const char *samples_text,
 		ok &= in_bracket(&c, index, "total", timeline_total(tl, lo),
 				 (uint64_t)json_object_get_int64(member(o, "total")), timeline_total(tl, hi));
 		reasons = member(o, "reasons");
+		if (!json_object_is_type(reasons, json_type_object)) {
+			/* No reason with exits yet: an empty set, owned by o. */
+			reasons = json_object_new_object();
+			json_object_object_add(o, "reasons", reasons);
+		}
 		json_object_object_foreach(reasons, key, r) {
 			uint32_t reason = (uint32_t)strtoul(key, NULL, 10);
 			uint64_t v = (uint64_t)json_object_get_int64(member(r, "count"));

@@ -36,8 +36,10 @@ static void write_host(FILE *f, struct json_object *sample, struct json_object *
 	json_object_object_add(line, "t", json_object_get(member(sample, "t")));
 	json_object_object_add(line, "total", json_object_get(member(sample, "total")));
 	json_object_object_add(line, "total_cycles", json_object_get(member(sample, "total_cycles")));
-	json_object_object_foreach(member(sample, "reasons"), code, pair)
-		json_object_object_add(state, code, json_object_get(pair));
+	if (json_object_is_type(member(sample, "reasons"), json_type_object)) {
+		json_object_object_foreach(member(sample, "reasons"), code, pair)
+			json_object_object_add(state, code, json_object_get(pair));
+	}
 	{
 		json_object_object_foreach(state, code, pair)
 			json_object_object_add(reasons, code, json_object_get(pair));
