@@ -63,7 +63,8 @@ static void write_pair(FILE *f, const char *type, const char *key, struct json_o
 int timeline_file_write(const char *dir, struct json_object *ht)
 {
 	static const char *const header_keys[] = { "schema", "isa", "vm", "interval_ms",
-						   "seen_after_s", "realtime", "end_t", "truncated" };
+						   "seen_after_s", "realtime", "end_t", "truncated",
+						   "l1_cpu_s" };
 	struct json_object *host = member(ht, "host"), *console = member(ht, "console");
 	struct json_object *probe = member(ht, "probe_lines"), *raw = member(ht, "exit_stats");
 	struct json_object *header = json_object_new_object(), *state = json_object_new_object();

@@ -33,6 +33,7 @@ struct host_timeline {
 	const char *debugfs;   /* KVM's debugfs directory; NULL: /sys/kernel/debug/kvm */
 	const char *console_path, *results_path;
 	size_t max_samples;    /* host samples kept at most (memory and bundle bound) */
+	int cpu;               /* the CPU the thread runs on (L1's spared CPU 0); < 0: any */
 
 	/* The thread's; read only after host_timeline_stop(). */
 	pthread_t thread;
@@ -46,6 +47,7 @@ struct host_timeline {
 	double end_t;           /* when the directory went (the VM's end); < 0: never seen go */
 	char isa[4];
 	bool truncated;         /* max_samples reached: later host samples were dropped */
+	double cpu_s;           /* the thread's own CPU time: what the timeline cost L1 */
 	size_t n_samples;
 	struct json_object *host;    /* [{"t","total","total_cycles","reasons":{changed}}] */
 	struct json_object *console; /* [[t, line]] */

@@ -160,6 +160,8 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		.console_path = a->paths->l2_console,
 		.results_path = a->paths->l2_results,
 		.max_samples = host_timeline_max_samples(a->params.timeout_s, a->params.timeline_ms),
+		/* exitlab.spare_cpu0 keeps the VMs off CPU 0: the reads go there. */
+		.cpu = agent_vm_cpuset(a) ? 0 : -1,
 	};
 	_cleanup_free_ char *release = NULL;
 	char err[1024];

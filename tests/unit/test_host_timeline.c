@@ -64,7 +64,7 @@ static void samples_a_vm_from_sight_to_end(void **state)
 	_cleanup_free_ char *raw_path = xasprintf("%s/exit_stats.txt", dir), *raw = NULL;
 	struct host_timeline h = { .interval_ms = 20, .pid = getpid(), .debugfs = kvm,
 				   .console_path = console, .results_path = results,
-				   .max_samples = 1000 };
+				   .max_samples = 1000, .cpu = -1 };
 	struct json_object *parent = json_object_new_object(), *ht, *lines, *o, *reasons, *v;
 	size_t n, i, hosts = 0, probes = 0, consoles = 0;
 	bool saw_both = false;
@@ -148,7 +148,7 @@ static void samples_a_vm_from_sight_to_end(void **state)
 
 static void off_at_zero(void **state)
 {
-	struct host_timeline h = { .interval_ms = 0 };
+	struct host_timeline h = { .interval_ms = 0, .cpu = -1 };
 	struct json_object *parent = json_object_new_object();
 
 	(void)state;
