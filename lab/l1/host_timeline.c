@@ -21,6 +21,15 @@
 /* Console lines kept at most (L2's boots print a few hundred). */
 #define CONSOLE_MAX_LINES 20000
 
+/* Times to the microsecond (the bundle's size: json-c prints 17 digits). */
+static struct json_object *seconds(double v, const char *fmt)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	return json_object_new_double_s(v, buf);
+}
+
 static double clock_s(clockid_t id)
 {
 	struct timespec ts;
@@ -113,7 +122,7 @@ static void add_console_line(struct host_timeline *h, double t, const char *line
 	if (json_object_array_length(h->console) >= CONSOLE_MAX_LINES)
 		return;
 	pair = json_object_new_array();
-	json_object_array_add(pair, json_object_new_double(t));
+	json_object_array_add(pair, seconds(t, "%.6f"));
 	json_object_array_add(pair, json_object_new_string_len(line, (int)strnlen(line,
 									     LINE_MAX_KEPT)));
 	json_object_array_add(h->console, pair);
@@ -127,7 +136,7 @@ static void add_results_line(struct host_timeline *h, double t, const char *line
 	if (o && json_object_is_type(o, json_type_object) &&
 	    json_object_object_get_ex(o, "type", NULL)) {
 		pair = json_object_new_array();
-		json_object_array_add(pair, json_object_new_double(t));
+		json_object_array_add(pair, seconds(t, "%.6f"));
 		json_object_array_add(pair, json_object_new_int64((int64_t)h->probe_typed++));
 		json_object_array_add(h->probe, pair);
 	}
@@ -242,7 +251,7 @@ static bool read_host(struct host_timeline *h)
 		return true;
 	snprintf(h->isa, sizeof(h->isa), "%s", s.isa);
 	o = json_object_new_object();
-	json_object_object_add(o, "t", json_object_new_double(t));
+	json_object_object_add(o, "t", seconds(t, "%.6f"));
 	json_object_object_add(o, "total", json_object_new_int64((int64_t)s.total));
 	json_object_object_add(o, "total_cycles", json_object_new_int64((int64_t)s.total_cycles));
 	reasons = json_object_new_object();
@@ -298,6 +307,9 @@ static void *host_timeline_main(void *opaque)
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;
 		}
+		/* Fallen behind (L1 busy): the next read one interval from now, not a burst. */
+		if (next.tv_sec + next.tv_nsec / 1e9 < clock_s(CLOCK_MONOTONIC))
+			clock_gettime(CLOCK_MONOTONIC, &next);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR && !h->stop)
 			;
 	}
@@ -340,7 +352,7 @@ static void shift_pairs(struct json_object *pairs, double shift, size_t index_of
 		double t = json_object_get_double(json_object_array_get_idx(pair, 0));
 		struct json_object *second = json_object_array_get_idx(pair, 1);
 
-		json_object_array_put_idx(pair, 0, json_object_new_double(t - shift));
+		json_object_array_put_idx(pair, 0, seconds(t - shift, "%.6f"));
 		if (index_offset && json_object_is_type(second, json_type_int))
 			json_object_array_put_idx(pair, 1, json_object_new_int64(
 				json_object_get_int64(second) + (int64_t)index_offset));
@@ -353,8 +365,8 @@ static void shift_host(struct json_object *host, double shift)
 		struct json_object *o = json_object_array_get_idx(host, i), *t;
 
 		if (json_object_object_get_ex(o, "t", &t))
-			json_object_object_add(o, "t", json_object_new_double(json_object_get_double(t) -
-									      shift));
+			json_object_object_add(o, "t", seconds(json_object_get_double(t) - shift,
+							       "%.6f"));
 	}
 }
 
@@ -382,12 +394,12 @@ void host_timeline_stop(struct host_timeline *h, struct json_object *parent, siz
 	json_object_object_add(o, "vm", json_object_new_string(h->vm));
 	json_object_object_add(o, "interval_ms", json_object_new_int((int)h->interval_ms));
 	json_object_object_add(o, "seen_after_s", h->vm[0] && h->seen_after_s >= 0
-						 ? json_object_new_double(h->seen_after_s) : NULL);
-	json_object_object_add(o, "realtime", h->vm[0] ? json_object_new_double(h->seen_realtime)
+						 ? seconds(h->seen_after_s, "%.6f") : NULL);
+	json_object_object_add(o, "realtime", h->vm[0] ? seconds(h->seen_realtime, "%.6f")
 						     : NULL);
-	json_object_object_add(o, "end_t", h->end_t >= 0 ? json_object_new_double(h->end_t) : NULL);
+	json_object_object_add(o, "end_t", h->end_t >= 0 ? seconds(h->end_t, "%.6f") : NULL);
 	json_object_object_add(o, "truncated", json_object_new_boolean(h->truncated));
-	json_object_object_add(o, "l1_cpu_s", json_object_new_double(h->cpu_s));
+	json_object_object_add(o, "l1_cpu_s", seconds(h->cpu_s, "%.3f"));
 	json_object_object_add(o, "host", h->host);
 	json_object_object_add(o, "console", h->console);
 	json_object_object_add(o, "probe_lines", h->probe);
