@@ -254,18 +254,22 @@ static int plot_timeline(const struct timeline *tl, const struct stages *st, con
 	f = fopen(gp, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "set terminal svg size 1200,540 dynamic font 'sans,11'\nset termoption noenhanced\n"
-		   "set output 'timeline.svg'\nset title 'Exits per second of L2 seen from L1 "
-		   "(exit_stats every %u ms, 1 s bins), boot stages marked'\nset xlabel 'seconds "
-		   "since L1 saw L2s VM'\nset ylabel 'exits/s'\nset grid\nset key right top\n"
-		   "set xrange [0:*]\nset yrange [0:*]\n", tl->interval_ms);
-	for (size_t b = 0; b < st->n_boots; b++)
-		for (size_t i = 0; i < st->boot[b].n; i++) {
+	fprintf(f, "set terminal svg size 1200,600 dynamic font 'sans,11'\n"
+		   "set termoption noenhanced\nset output 'timeline.svg'\n"
+		   "set title \"L2's exits per second seen from L1 (exit_stats read every %u ms, "
+		   "1 s bins), boot stages marked\"\n"
+		   "set xlabel \"seconds since L1 saw L2's VM\"\nset ylabel 'exits/s'\nset grid\n"
+		   "set key right top\nset xrange [0:*]\nset yrange [0:*]\n", tl->interval_ms);
+	for (size_t b = 0, k = 0; b < st->n_boots; b++)
+		for (size_t i = 0; i < st->boot[b].n; i++, k++) {
 			const struct stage *s = &st->boot[b].stage[i];
 
-			fprintf(f, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 2 lc 'gray'\n"
-				   "set label 'boot %zu: %s' at %.3f, graph 0.98 rotate by -90 font ',8'\n",
-				s->begin, s->begin, b + 1, s->name, s->begin + 0.5);
+			/* Stages seconds apart: their labels at three heights, so they do not overlap. */
+			fprintf(f, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 2 lc '%s'\n"
+				   "set label 'boot %zu: %s' at %.3f, graph %.2f rotate by -90 "
+				   "offset character 0.8,0 font ',8' tc '%s'\n", s->begin, s->begin,
+				b % 2 ? "dark-green" : "dark-gray", b + 1, s->name, s->begin,
+				0.98 - 0.3 * (double)(k % 3), b % 2 ? "dark-green" : "black");
 		}
 	fprintf(f, "plot 'timeline.dat' using 1:2 with lines lw 1.5 title 'all reasons'\n");
 	fclose(f);
@@ -373,6 +377,13 @@ void stages_section(FILE *f, const char *run_dir, const char *out_dir, bool plot
 		   "earliest console line's arrival minus the uptime it carries; the stages end at "
 		   "the initramfs' markers, cloud-init's stages and the reset.\n\n",
 		   tl.interval_ms, tl.seen_after_s, tl.n_host);
+	for (size_t i = 0; i < tl.n_host; i++)
+		if (tl.host_total[i] > 0) {
+			/* libvirt creates the VM paused: its first exit says when its vCPU first ran. */
+			fprintf(f, "The VM's first exit was counted by L1's read at t = %.2f s.\n\n",
+				tl.host_t[i]);
+			break;
+		}
 	for (size_t b = 0; b < st.n_boots; b++) {
 		fprintf(f, "Boot %zu (kernel at t = %.2f s):\n\n| stage | begin (s) | end (s) | "
 			   "seconds | exits | exits/s | top reasons |\n| --- | ---: | ---: | ---: | "
