@@ -66,6 +66,8 @@ struct boot_marks {
 	double up[B_N];     /* each boundary's uptime; NAN: not seen */
 	double reset_up;    /* the reset's uptime (the boot's end), NAN if none */
 	double reset_arrival;
+	double last_arrival; /* the boot's last console line */
+	long oops;          /* its first "Oops:" or "Kernel panic" line (console index), or -1 */
 };
 
 static void marks_init(struct boot_marks *m)
@@ -74,7 +76,8 @@ static void marks_init(struct boot_marks *m)
 	m->offset = 0;
 	for (size_t i = 0; i < B_N; i++)
 		m->up[i] = NAN;
-	m->reset_up = m->reset_arrival = NAN;
+	m->reset_up = m->reset_arrival = m->last_arrival = NAN;
+	m->oops = -1;
 }
 
 /* Each console line's uptime and what it marks, by boot. */
@@ -92,7 +95,10 @@ static size_t collect(const struct timeline *tl, struct boot_marks *boots)
 		if (printk_uptime(line, &up))
 			printk = up;
 		if (strstr(line, "exitlab-initramfs: start") && after_number(line, "uptime=", &up)) {
-			/* A second start without a reset line seen: a new boot all the same. */
+			/*
+			 * A second start without a reset line: the boot before ended in a
+			 * panic (panic=-1 resets at once), a new boot all the same.
+			 */
 			if (!isnan(m->up[B_INITRAMFS]) && n < STAGES_MAX_BOOTS) {
 				m = &boots[n++];
 				marks_init(m);
@@ -117,6 +123,9 @@ static size_t collect(const struct timeline *tl, struct boot_marks *boots)
 				m->have_offset = true;
 			}
 		}
+		m->last_arrival = tl->console[i].t;
+		if (m->oops < 0 && (strstr(line, "Oops:") || strstr(line, "Kernel panic")))
+			m->oops = (long)i;
 		if (strstr(line, "reboot: Restarting system")) {
 			m->reset_up = printk;
 			m->reset_arrival = tl->console[i].t;
@@ -191,9 +200,14 @@ void stages_compute(const struct timeline *tl, struct stages *ret)
 			t[B_END] = m->offset + m->reset_up;
 		else if (!isnan(m->reset_arrival))
 			t[B_END] = m->reset_arrival;
+		else if (bi + 1 < n && !isnan(m->last_arrival))
+			/* No reset line, another boot after: it ended with its last words. */
+			t[B_END] = m->last_arrival;
 		else
 			t[B_END] = last_t(tl);
 		bs->t0 = m->have_offset ? m->offset : -1;
+		bs->reset_seen = !isnan(m->reset_up) || !isnan(m->reset_arrival);
+		bs->oops = m->oops;
 		prev_end = t[B_END];
 		while (i < B_END) {
 			size_t j = i + 1;
@@ -203,9 +217,14 @@ void stages_compute(const struct timeline *tl, struct stages *ret)
 			while (j < B_END && (isnan(t[j]) || t[j] < t[i] || t[j] > t[B_END]))
 				j++;
 			s->name[0] = '\0';
-			for (size_t k = i; k < j; k++)
-				snprintf(s->name + strlen(s->name), sizeof(s->name) - strlen(s->name),
-					 "%s%s", k > i ? " + " : "", stage_names[k]);
+			if (j == B_END && j - i > 1)
+				/* None of the later stages began (a crash, or a boot cut short). */
+				snprintf(s->name, sizeof(s->name), "%s to the boot's end", stage_names[i]);
+			else
+				for (size_t k = i; k < j; k++)
+					snprintf(s->name + strlen(s->name),
+						 sizeof(s->name) - strlen(s->name), "%s%s",
+						 k > i ? " + " : "", stage_names[k]);
 			s->begin = t[i];
 			s->end = t[j];
 			fill_stage(tl, s);
@@ -385,9 +404,16 @@ void stages_section(FILE *f, const char *run_dir, const char *out_dir, bool plot
 			break;
 		}
 	for (size_t b = 0; b < st.n_boots; b++) {
-		fprintf(f, "Boot %zu (kernel at t = %.2f s):\n\n| stage | begin (s) | end (s) | "
+		fprintf(f, "Boot %zu (kernel at t = %.2f s)", b + 1, st.boot[b].t0);
+		if (st.boot[b].oops >= 0)
+			fprintf(f, ", its kernel oopsed (`%.100s`)",
+				tl.console[st.boot[b].oops].line);
+		if (!st.boot[b].reset_seen && b + 1 < st.n_boots)
+			fprintf(f, ", ended without a reset line: at its last console line, then "
+				   "rebooted (panic=-1)");
+		fprintf(f, ":\n\n| stage | begin (s) | end (s) | "
 			   "seconds | exits | exits/s | top reasons |\n| --- | ---: | ---: | ---: | "
-			   "---: | ---: | --- |\n", b + 1, st.boot[b].t0);
+			   "---: | ---: | --- |\n");
 		for (size_t i = 0; i < st.boot[b].n; i++) {
 			const struct stage *s = &st.boot[b].stage[i];
 			double secs = s->end - s->begin;

@@ -19,6 +19,8 @@
  *   systemd    to cloud-init's first stage (init-local)
  *   cloud-init init-local, init, modules:config, modules:final: each to the next
  *   cloud-init done: its final stage's end to the boot's end (the reset or the VM's end)
+ * A boot that ends with no reset line before the next (a panic: panic=-1
+ * resets at once) ends at its last console line.
  * A boundary whose line is missing merges its two stages ("kernel + initramfs").
  */
 #define STAGES_MAX 10
@@ -36,6 +38,8 @@ struct stage {
 
 struct boot_stages {
 	double t0;     /* the kernel's uptime 0 on L1's clock; < 0: unknown */
+	bool reset_seen; /* it ended with "reboot: Restarting system" */
+	long oops;     /* its first "Oops:" or "Kernel panic" console line (index), or -1 */
 	size_t n;
 	struct stage stage[STAGES_MAX];
 };
