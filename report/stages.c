@@ -283,9 +283,12 @@ static int plot_timeline(const struct timeline *tl, const struct stages *st, con
 		for (size_t i = 0; i < st->boot[b].n; i++, k++) {
 			const struct stage *s = &st->boot[b].stage[i];
 
-			/* Stages seconds apart: their labels at three heights, so they do not overlap. */
+			/*
+			 * Stages seconds apart: their labels at three heights, so they do not
+			 * overlap. Double quotes: names hold apostrophes, never double quotes.
+			 */
 			fprintf(f, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 2 lc '%s'\n"
-				   "set label 'boot %zu: %s' at %.3f, graph %.2f rotate by -90 "
+				   "set label \"boot %zu: %s\" at %.3f, graph %.2f rotate by -90 "
 				   "offset character 0.8,0 font ',8' tc '%s'\n", s->begin, s->begin,
 				b % 2 ? "dark-green" : "dark-gray", b + 1, s->name, s->begin,
 				0.98 - 0.3 * (double)(k % 3), b % 2 ? "dark-green" : "black");

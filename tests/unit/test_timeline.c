@@ -208,7 +208,8 @@ static char *recorded(const char *name)
 
 static void recorded_samples_agree_with_the_host(void **state)
 {
-	_cleanup_free_ char *text = recorded("timeline.jsonl"), *samples = recorded("probe-samples.jsonl");
+	_cleanup_free_ char *text = recorded("timeline.jsonl");
+	_cleanup_free_ char *samples = recorded("probe-samples.jsonl");
 	struct timeline tl;
 	struct timeline_check c;
 	char err[256] = "";
@@ -230,7 +231,8 @@ static void recorded_samples_agree_with_the_host(void **state)
 /* One count of one recorded sample moved out of its bracket: the check says which. */
 static void a_recorded_sample_off_by_some_fails(void **state)
 {
-	_cleanup_free_ char *text = recorded("timeline.jsonl"), *samples = recorded("probe-samples.jsonl");
+	_cleanup_free_ char *text = recorded("timeline.jsonl");
+	_cleanup_free_ char *samples = recorded("probe-samples.jsonl");
 	_cleanup_free_ char *tampered = NULL;
 	struct timeline tl;
 	struct timeline_check c;
