@@ -67,10 +67,14 @@ uint64_t timeline_total(const struct timeline *tl, size_t i);
  * arrived; the VM's counters only grow, so every count the probe read lies
  * between the host read before its read and the host read after its
  * arrival (the host reads a line's arrival before its exit_stats, in one
- * thread). The read's instant on L1's clock is the guest's realtime: its
- * kvmclock follows L1's clock, but the lower bound is taken
- * TIMELINE_CHECK_MARGIN_S earlier still (the guest's clock may lag or lead
- * L1's by a little; a looser lower bound never fails a true count). The
+ * thread). The read's instant on L1's clock is the guest's realtime, taken
+ * just before it reads the leaves. The guest's wall clock runs with L1's
+ * (kvmclock) but may be set off by up to a second at boot: in run t18-2 its
+ * lines arrived 0.9-1.3 s after their realtime in one boot and from 0.9 s in
+ * the next, the same for phase marks and samples, so it lagged L1's. A guest
+ * clock behind L1's only loosens the lower bound; the bound is taken
+ * TIMELINE_CHECK_MARGIN_S earlier still, for a guest clock a little ahead
+ * (a looser lower bound never fails a true count). The
  * probe's CPUID count differs from the host's after its arrival by the
  * CPUIDs after that leaf's read: the rest of its own reads, and any other
  * CPUID in the gap (cpuid_slack_max).

@@ -200,7 +200,7 @@ static void tail_read(struct host_timeline *h, struct host_tail *t, bool at_end,
 	}
 }
 
-/* The previous count of the reason at position i of the file, reused while the file's order holds. */
+/* The reason at position i of the file: its count changed since the last read (the order holds). */
 static bool count_changed(struct host_timeline *h, size_t i, uint32_t reason, uint64_t count)
 {
 	if (i >= h->n_prev) {
