@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../lab/common/util.h"
+#include "stages.h"
 #include "stats.h"
 #include "timework.h"
 #include "latency.h"
@@ -577,6 +578,7 @@ int report_write(const struct run *runs, size_t n_runs, const char *out_dir, boo
 	section_environment(f, runs, n_runs);
 	section_boot(f, runs, n_runs);
 	timework_section(f, runs, n_runs);
+	stages_section(f, runs[0].dir, out_dir, plots);
 	section_rate(f, &runs[0], plots);
 	section_phases(f, runs, n_runs, plots);
 	section_frequency(f, runs, n_runs, plots, &unit);

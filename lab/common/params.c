@@ -43,9 +43,10 @@ char *l2_params_to_cmdline(const struct l2_params *p)
 {
 	return xasprintf("exitlab.contract=%d exitlab.run_id=%s exitlab.l2_timeout=%u "
 			 "exitlab.l2_vcpus=%u exitlab.l2_memory=%u exitlab.sample_ms=%u "
-			 "exitlab.second_vm=%d exitlab.spare_cpu0=%d exitlab.mode=%s",
+			 "exitlab.timeline_ms=%u exitlab.second_vm=%d exitlab.spare_cpu0=%d "
+			 "exitlab.mode=%s",
 			 EXITLAB_CONTRACT_VERSION, p->run_id, p->timeout_s, p->vcpus, p->memory_mib, p->sample_ms,
-			 p->second_vm ? 1 : 0, p->spare_cpu0 ? 1 : 0, l2_mode_name(p->mode));
+			 p->timeline_ms, p->second_vm ? 1 : 0, p->spare_cpu0 ? 1 : 0, l2_mode_name(p->mode));
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -104,7 +105,8 @@ int l2_params_from_cmdline(const char *cmdline, struct l2_params *ret, char *err
 		{ "exitlab.l2_timeout", offsetof(struct l2_params, timeout_s), 10, 86400 },
 		{ "exitlab.l2_vcpus", offsetof(struct l2_params, vcpus), 1, 64 },
 		{ "exitlab.l2_memory", offsetof(struct l2_params, memory_mib), 128, 65536 },
-		{ "exitlab.sample_ms", offsetof(struct l2_params, sample_ms), 10, 3600000 },
+		{ "exitlab.sample_ms", offsetof(struct l2_params, sample_ms), 0, 3600000 },
+		{ "exitlab.timeline_ms", offsetof(struct l2_params, timeline_ms), 0, 60000 },
 	};
 	struct l2_params p = L2_PARAMS_DEFAULT;
 	_cleanup_free_ char *id = cmdline_get(cmdline, "exitlab.run_id");

@@ -23,7 +23,8 @@ struct l2_params {
 	unsigned timeout_s;
 	unsigned vcpus;
 	unsigned memory_mib;
-	unsigned sample_ms; /* L2's sampler interval */
+	unsigned sample_ms; /* L2's sampler interval; 0: no sampler (the observer effect measured) */
+	unsigned timeline_ms; /* L1's reads of L2's VM's exit_stats (host_timeline.h); 0: none */
 	bool second_vm;     /* another VM beside L2, to show its exits stay out of L2's counts */
 	/*
 	 * Keep every VM in L1 off L1's CPU 0. Under QEMU's TCG, each FPU state
@@ -36,7 +37,8 @@ struct l2_params {
 };
 
 #define L2_PARAMS_DEFAULT \
-	{ .run_id = "manual", .timeout_s = 600, .vcpus = 1, .memory_mib = 1024, .sample_ms = 1000 }
+	{ .run_id = "manual", .timeout_s = 600, .vcpus = 1, .memory_mib = 1024, .sample_ms = 1000, \
+	  .timeline_ms = 100 }
 
 /* "exitlab.contract=1 exitlab.run_id=... exitlab.l2_timeout=..." */
 char *l2_params_to_cmdline(const struct l2_params *p);

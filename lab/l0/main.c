@@ -66,7 +66,10 @@ static const char usage[] =
 	"  --l2-vcpus N         (default: 1)\n"
 	"  --l2-memory MIB      (default: 1024)\n"
 	"L2's phases (boot, then a checked interval, idle, io, reboot):\n"
-	"  --sample-ms MS       the sampler's interval in L2 (default: 1000)\n"
+	"  --sample-ms MS       the sampler's interval in L2 (default: 1000; 0: no sampler,\n"
+	"                       to measure its observer effect on the host timeline)\n"
+	"  --timeline-ms MS     L1's reads of L2's exit_stats, timeline.jsonl (default: 100;\n"
+	"                       0: none)\n"
 	"  --check S            the interval checked against L1's kvm_exit trace (default: 5)\n"
 	"  --idle S             the idle phase (default: 15)\n"
 	"  --io-disk MIB        written and read back with O_DIRECT (default: 32)\n"
@@ -104,7 +107,7 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 {
 	enum { OPT_RUN_ID = 1, OPT_RESULTS, OPT_IMAGES, OPT_WORK, OPT_ACCEL, OPT_URI,
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
-	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_SAMPLE_MS, OPT_CHECK, OPT_IDLE,
+	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_SAMPLE_MS, OPT_TIMELINE_MS, OPT_CHECK, OPT_IDLE,
 	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_L1_CMDLINE, OPT_TB_CACHE, OPT_WORKLOAD,
 	       OPT_WORKLOAD_FILE, OPT_HELP };
 	static const struct option options[] = {
@@ -125,6 +128,7 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		{ "attempts", required_argument, NULL, OPT_ATTEMPTS },
 		{ "l0", required_argument, NULL, OPT_L0 },
 		{ "sample-ms", required_argument, NULL, OPT_SAMPLE_MS },
+		{ "timeline-ms", required_argument, NULL, OPT_TIMELINE_MS },
 		{ "check", required_argument, NULL, OPT_CHECK },
 		{ "idle", required_argument, NULL, OPT_IDLE },
 		{ "io-disk", required_argument, NULL, OPT_IO_DISK },
@@ -215,7 +219,14 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 			r = parse_uint("attempts", optarg, 1, 10, &o.attempts);
 			break;
 		case OPT_SAMPLE_MS:
-			r = parse_uint("sample-ms", optarg, 10, 3600000, &o.l2.sample_ms);
+			r = parse_uint("sample-ms", optarg, 0, 3600000, &o.l2.sample_ms);
+			if (r == 0 && o.l2.sample_ms > 0 && o.l2.sample_ms < 10) {
+				fprintf(stderr, "exitlab: --sample-ms takes 0 (no sampler) or 10..3600000\n");
+				r = -EINVAL;
+			}
+			break;
+		case OPT_TIMELINE_MS:
+			r = parse_uint("timeline-ms", optarg, 0, 60000, &o.l2.timeline_ms);
 			break;
 		case OPT_CHECK:
 			r = parse_uint("check", optarg, 1, 3600, &o.phases.check_s);

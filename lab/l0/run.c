@@ -17,6 +17,7 @@
 #include "params.h"
 #include "results.h"
 #include "timings.h"
+#include "timeline_file.h"
 #include "util.h"
 
 /* The backend of this run and its private state. */
@@ -374,6 +375,17 @@ static int save_results(const struct run_opts *o, const struct run_paths *p,
 
 			r = write_file_atomic(path, text, strlen(text));
 			json_object_object_del(bundle, "l2_console");
+			if (r < 0)
+				return r;
+		}
+	}
+	{
+		struct json_object *timeline;
+
+		/* timeline.jsonl and exit_stats.txt, not inside bundle.json. */
+		if (json_object_object_get_ex(bundle, "host_timeline", &timeline)) {
+			r = timeline_file_write(p->partial, timeline);
+			json_object_object_del(bundle, "host_timeline");
 			if (r < 0)
 				return r;
 		}

@@ -15,6 +15,7 @@
 #include "agent.h"
 #include "domxml.h"
 #include "exitlab/contract.h"
+#include "host_timeline.h"
 #include "net_sink.h"
 #include "probe_vm.h"
 #include "timings.h"
@@ -35,6 +36,12 @@
  * 2026-12-01 with the host's two cores shared by three labs.
  */
 #define L2_SILENCE_S 180
+/*
+ * With no sampler (--sample-ms 0) only the console shows progress, and a quiet
+ * kernel's boot prints nothing from switch_root to cloud-init: 316 s under a
+ * busy host on 2026-12-01 (docs/2026-12-02-host-timeline.md).
+ */
+#define L2_SILENCE_NO_SAMPLER_S 900
 
 
 #define BENCH_ITERATIONS 100000
@@ -145,12 +152,23 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		.timeout_s = a->params.timeout_s,
 		.console_log = a->paths->l2_console,
 		.progress_s = 20,
-		.silence_s = L2_SILENCE_S,
+		.silence_s = a->params.sample_ms ? L2_SILENCE_S : L2_SILENCE_NO_SAMPLER_S,
 		.progress_file = a->paths->l2_results,
 		/* After libvirt's QEMU probing: t=0 is when L2's QEMU runs. */
 		.ret_running_realtime = &a->l2_created,
 	};
 	struct net_sink sink = { .fd = -1 };
+	/* L2's QEMU alone: libvirt names it on its command line (-name guest=NAME,...). */
+	_cleanup_free_ char *match = xasprintf("guest=exitlab-l2-%s,", a->params.run_id);
+	struct host_timeline timeline = {
+		.interval_ms = a->params.timeline_ms,
+		.match = match,
+		.console_path = a->paths->l2_console,
+		.results_path = a->paths->l2_results,
+		.max_samples = host_timeline_max_samples(a->params.timeout_s, a->params.timeline_ms),
+		/* exitlab.spare_cpu0 keeps the VMs off CPU 0: the reads go there. */
+		.cpu = agent_vm_cpuset(a) ? 0 : -1,
+	};
 	_cleanup_free_ char *release = NULL;
 	char err[1024];
 	pid_t second_vm = 0;
@@ -188,7 +206,10 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		struct timespec before;
 
 		clock_gettime(CLOCK_REALTIME, &before);
+		host_timeline_start(&timeline);
 		r = vm_run(a->launcher_data, xml, &opts, ret_seconds, err, sizeof(err));
+		/* samples.jsonl starts with the agent's "boot" mark when L2's start is known. */
+		host_timeline_stop(&timeline, a->bundle, a->l2_created > 0 ? 1 : 0);
 		/* libvirt's start of QEMU, with its probe of QEMU when not cached. */
 		if (a->l2_created > 0)
 			timings_add(a->step.steps, "L1", "L2 domain created (libvirt)",
@@ -200,7 +221,7 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 	json_object_object_add(l2, "net_bytes_received", json_object_new_int64((int64_t)sink.bytes));
 	if (r == -ETIME)
 		return agent_fail(a, r, "L2 hung: no console output and no sample for %u s",
-				  L2_SILENCE_S);
+				  opts.silence_s);
 	if (r < 0 && r != -ETIMEDOUT && r != -EINTR)
 		return agent_fail(a, r, "L2 did not start: %s", err);
 	return r;

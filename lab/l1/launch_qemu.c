@@ -15,6 +15,7 @@
 #include "child.h"
 #include "debugfs_watch.h"
 #include "exitlab/contract.h"
+#include "host_timeline.h"
 #include "probe_vm.h"
 #include "util.h"
 #include "vm.h"
@@ -49,6 +50,14 @@ static int direct_run_l2(struct agent *a, struct json_object *l2, double *ret_se
 		.interrupted = vm_interrupted,
 	};
 	struct debugfs_watch watch;
+	struct host_timeline timeline = {
+		.interval_ms = a->params.timeline_ms,
+		.console_path = a->paths->l2_console,
+		.results_path = a->paths->l2_results,
+		.max_samples = host_timeline_max_samples(a->params.timeout_s, a->params.timeline_ms),
+		/* exitlab.spare_cpu0 keeps the VMs off CPU 0: the reads go there. */
+		.cpu = agent_vm_cpuset(a) ? 0 : -1,
+	};
 	struct utsname u;
 	pid_t pid;
 	int r;
@@ -63,9 +72,12 @@ static int direct_run_l2(struct agent *a, struct json_object *l2, double *ret_se
 	if (r < 0)
 		return agent_fail(a, r, "cannot start QEMU with the probe (%s) as L2: %s",
 				  EXITLAB_PROBE_PATH, strerror(-r));
+	timeline.pid = pid;
+	host_timeline_start(&timeline);
 	debugfs_watch_start(&watch);
 	r = child_wait(pid, &wo, ret_seconds);
 	debugfs_watch_stop(&watch, l2);
+	host_timeline_stop(&timeline, a->bundle, 0);
 	if (r == 0 || r == -ETIMEDOUT || r == -EINTR)
 		return r;
 	if (r < 0)

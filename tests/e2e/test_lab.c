@@ -21,6 +21,9 @@
 
 #include "../../lab/l0/results.h"
 #include "../../lab/common/util.h"
+#include "../../lab/common/vmstats.h"
+#include "../../report/stages.h"
+#include "../../report/timeline.h"
 #include "oracle_check.h"
 
 #include "e2e_variant.h"
@@ -415,6 +418,60 @@ static void workload_cpuid_dominates(void **state)
 }
 
 /*
+ * L1 read L2's VM's debugfs exit_stats from its creation to its end
+ * (timeline.jsonl), and every probe sample agrees with it at the same
+ * instant: its counts between L1's reads before its read and after its
+ * arrival (report/timeline.h says why those). Also issue 17's "L1 reads the
+ * debugfs file of a running L2 and its counts equal the leaves'". Both
+ * boots are split into stages.
+ */
+static void host_timeline_agrees(void **state)
+{
+	_cleanup_free_ char *samples_path = xasprintf("%s/samples.jsonl", run_dir), *samples = NULL;
+	_cleanup_free_ char *raw_path = xasprintf("%s/exit_stats.txt", run_dir), *raw = NULL;
+	struct timeline tl;
+	struct timeline_check c;
+	struct stages st;
+	struct vmstats vs;
+	char err[256] = "";
+
+	(void)state;
+	if (timeline_load(run_dir, &tl, err, sizeof(err)) < 0)
+		fail_msg("no host timeline: %s", err);
+	assert_int_equal(tl.arch, snap.arch);
+	assert_true(tl.vm[0] != '\0');
+	assert_true(tl.seen_after_s >= 0);
+	/* From its creation: seen within the first seconds of its QEMU. */
+	assert_true(tl.host_t[0] < 1.0);
+	assert_true(tl.n_host > 100);
+	assert_int_equal(read_file(samples_path, &samples, NULL), 0);
+	assert_int_equal(timeline_check_samples(&tl, samples, &c, err, sizeof(err)), 0);
+	fprintf(stderr, "# host timeline: %zu reads; %zu of %zu samples checked, %zu failed, "
+		"%zu unbracketed; latency %.3f..%.3f s; CPUID slack <= %llu\n", tl.n_host,
+		c.checked, c.samples, c.failed, c.unbracketed, c.latency_min, c.latency_max,
+		(unsigned long long)c.cpuid_slack_max);
+	assert_true(c.checked > 10);
+	if (c.failed)
+		fail_msg("%zu probe samples disagree with the host timeline; %s", c.failed,
+			 c.first_failure);
+	assert_int_equal(read_file(raw_path, &raw, NULL), 0);
+	if (vmstats_parse(raw, &vs, err, sizeof(err)) < 0)
+		fail_msg("exit_stats.txt: %s", err);
+	assert_true(vs.total >= tl.host_total[tl.n_host - 1]);
+	vmstats_free(&vs);
+	stages_compute(&tl, &st);
+	/* The boot and the in-VM reboot; more when L2's kernel crashed and reset on its own. */
+	assert_true(st.n_boots >= 2);
+	for (size_t b = 0; b < st.n_boots; b++) {
+		assert_true(st.boot[b].t0 > 0);
+		assert_string_equal(st.boot[b].stage[0].name, "firmware");
+	}
+	/* The last boot ran through: kernel, initramfs, systemd, cloud-init stages. */
+	assert_true(st.boot[st.n_boots - 1].n >= 5);
+	timeline_free(&tl);
+}
+
+/*
  * L1's KVM really ran L2 on shadow paging, and L2's intercepted page faults
  * (SVM "PF excp", code 0x4e; VMX EXCEPTION_NMI, 0) were in the checked
  * interval and matched kvm_exit: the oracle read names with spaces.
@@ -463,6 +520,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(every_phase_sampled),
 		cmocka_unit_test(network_io_reached_l1),
 		cmocka_unit_test(report_of_the_run),
+		cmocka_unit_test(host_timeline_agrees),
 		cmocka_unit_test(shadow_paging_checked),
 		cmocka_unit_test(workload_cpuid_dominates),
 	};

@@ -10,7 +10,7 @@
  * another one, and the agent's bundle carries it back in its schema name.
  * Bump it whenever anything below or the bundle's fields change meaning.
  */
-#define EXITLAB_CONTRACT_VERSION 1
+#define EXITLAB_CONTRACT_VERSION 2
 #define EXITLAB_BUNDLE_SCHEMA "exitlab-l1/1"
 
 /* The virtio-serial port that carries the agent's bundle from L1 to L0. */
