@@ -19,6 +19,7 @@
 
 #include "bench.h"
 #include "exitlab/contract.h"
+#include "l2_fault.h"
 #include "l2_launcher.h"
 #include "probe_output.h"
 #include "timings.h"
@@ -199,6 +200,13 @@ static int l2_ended(struct agent *a, struct json_object *l2, int r, double secon
 									: console);
 	if (r == -ETIMEDOUT)
 		return agent_fail(a, r, "L2 did not finish within %u s", a->params.timeout_s);
+	{
+		char crash[160];
+
+		/* Its counts would mix the crashed boot with the one after: L0 tries again. */
+		if (console && l2_console_crashed(console, crash, sizeof(crash)))
+			return agent_fail(a, -EIO, "L2's kernel crashed: %s", crash);
+	}
 	if (r == -EINTR)
 		return agent_fail(a, r, "interrupted while L2 ran");
 	return 0;
