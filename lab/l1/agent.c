@@ -16,6 +16,7 @@
 #include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "bench.h"
 #include "exitlab/contract.h"
@@ -138,6 +139,27 @@ static void heartbeat_stop(struct heartbeat *h)
 	pthread_cond_signal(&h->a->step.stopped);
 	pthread_mutex_unlock(&h->a->step.lock);
 	(void)pthread_join(h->thread, NULL);
+}
+
+/*
+ * L1's TSC rate, measured against CLOCK_MONOTONIC over 200 ms: KVM's cycles
+ * in the counters are L1's TSC, and the report turns them into time with it.
+ * Under TCG the emulated TSC follows the host's clock, in Bochs its
+ * instruction count; either way this is the rate the counters ran at.
+ */
+static double tsc_khz(void)
+{
+	struct timespec t0, t1, nap = { .tv_nsec = 200 * 1000 * 1000 };
+	unsigned long long c0, c1;
+	double ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = __rdtsc();
+	(void)nanosleep(&nap, NULL);
+	c1 = __rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
+	return ns > 0 && c1 > c0 ? (double)(c1 - c0) / ns * 1e6 : 0;
 }
 
 /* Seconds from L1's kernel start to now, from /proc/uptime; 0 if unknown. */
@@ -314,6 +336,7 @@ int agent_run(const struct agent_system *sys)
 	heartbeat_start(&heartbeat);
 	(void)uname(&u);
 	agent_add_str(a.l1, "kernel", u.release);
+	json_object_object_add(a.l1, "tsc_khz", json_object_new_double(tsc_khz()));
 
 	r = agent_steps(&a, sys);
 	if (a.launcher && a.launcher->stop)

@@ -242,6 +242,15 @@ static void a_run_sends_the_probe_output(void **state)
 	assert_string_equal(bundle_str("schema"), EXITLAB_BUNDLE_SCHEMA);
 	assert_string_equal(bundle_str("run_id"), "agent-test");
 	assert_string_equal(bundle_str("l2_console"), "L2 console\n");
+	/* L1's TSC rate, measured: this host's, between 100 MHz and 10 GHz. */
+	{
+		struct json_object *l1, *khz;
+
+		assert_true(json_object_object_get_ex(fake.sent_bundle, "l1", &l1));
+		assert_true(json_object_object_get_ex(l1, "tsc_khz", &khz));
+		print_message("tsc_khz %.0f\n", json_object_get_double(khz));
+		assert_true(json_object_get_double(khz) > 1e5 && json_object_get_double(khz) < 1e7);
+	}
 	assert_true(json_object_object_get_ex(fake.sent_bundle, "snapshots", &snapshots));
 	assert_int_equal(json_object_array_length(snapshots), 2);
 	/* The boot phase begins at L2's creation; a sample's t counts from there. */
