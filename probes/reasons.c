@@ -8,6 +8,7 @@
 #include "reasons.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -191,4 +192,12 @@ enum exit_arch exit_arch_from_vendor(const char *vendor)
 	if (strcmp(vendor, "AuthenticAMD") == 0 || strcmp(vendor, "HygonGenuine") == 0)
 		return EXIT_ARCH_SVM;
 	return EXIT_ARCH_UNKNOWN;
+}
+
+const char *exit_reason_label(enum exit_arch arch, uint32_t reason, char *buf, size_t len)
+{
+	const char *name = exit_reason_name(arch, reason);
+
+	snprintf(buf, len, arch == EXIT_ARCH_SVM ? "0x%x %s" : "%u %s", reason, name ? name : "?");
+	return buf;
 }

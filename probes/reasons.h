@@ -2,6 +2,7 @@
 #ifndef EXITLAB_REASONS_H
 #define EXITLAB_REASONS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The exitlab CPUID leaves answered by the patched KVM (see kvm-patch/README.md). */
@@ -26,6 +27,13 @@ enum exit_arch {
 
 /* Name of a reason as the vendor manual gives it, NULL when it defines none. */
 const char *exit_reason_name(enum exit_arch arch, uint32_t reason);
+
+/*
+ * A reason as the tables and plots show it: "0x72 CPUID" (SVM codes in hex,
+ * as the APM gives them), "10 CPUID" (VMX, decimal as the SDM); "?" for a
+ * name no manual defines. Returns buf.
+ */
+const char *exit_reason_label(enum exit_arch arch, uint32_t reason, char *buf, size_t len);
 
 /* Highest reason value worth scanning below the sparse tail (inclusive). */
 uint32_t exit_reason_scan_limit(enum exit_arch arch);

@@ -82,14 +82,9 @@ static int load_cell(const char *dir, struct cell *c, char *err, size_t errlen)
 
 static const char *label(enum exit_arch arch, int reason, char *buf, size_t len)
 {
-	const char *name;
-
 	if (reason < 0)
 		return "total";
-	name = exit_reason_name(arch, (uint32_t)reason);
-	snprintf(buf, len, arch == EXIT_ARCH_SVM ? "0x%x %s" : "%u %s", (unsigned)reason,
-		 name ? name : "?");
-	return buf;
+	return exit_reason_label(arch, (uint32_t)reason, buf, len);
 }
 
 /* A cell's exits of reason (-1: the total) in phase, over its runs that have it. */

@@ -187,16 +187,11 @@ void compare_result_free(struct compare_result *r)
 
 static const char *label(enum exit_arch arch, int32_t reason, char *buf, size_t len)
 {
-	const char *name;
-
 	if (reason == COMPARE_TOTAL) {
 		snprintf(buf, len, "total");
 		return buf;
 	}
-	name = exit_reason_name(arch, (uint32_t)reason);
-	snprintf(buf, len, arch == EXIT_ARCH_SVM ? "0x%x %s" : "%u %s", (unsigned)reason,
-		 name ? name : "?");
-	return buf;
+	return exit_reason_label(arch, (uint32_t)reason, buf, len);
 }
 
 /* Whole exits from 10 up; a tenth below, where a mean of 0.2 is not 0 (a hundredth for rates). */

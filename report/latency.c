@@ -47,14 +47,6 @@ static void bucket_range(const struct vmstats *s, unsigned b, char *buf, size_t 
 		snprintf(buf, len, "2^%u–2^%u", b - 1, b);
 }
 
-static const char *label(enum exit_arch arch, uint32_t reason, char *buf, size_t len)
-{
-	const char *name = exit_reason_name(arch, reason);
-
-	snprintf(buf, len, arch == EXIT_ARCH_SVM ? "0x%x %s" : "%u %s", reason, name ? name : "?");
-	return buf;
-}
-
 static int write_plot(const struct vmstats *s, enum exit_arch arch, const size_t *top, size_t n,
 		      const struct cycle_unit *u, const char *dir)
 {
@@ -84,7 +76,7 @@ static int write_plot(const struct vmstats *s, enum exit_arch arch, const size_t
 		const struct vmstats_reason *r = &s->reasons[top[j]];
 		uint64_t sum = vmstats_hist_sum(s, r);
 
-		fprintf(f, "# %s\n", label(arch, r->reason, buf, sizeof(buf)));
+		fprintf(f, "# %s\n", exit_reason_label(arch, r->reason, buf, sizeof(buf)));
 		for (b = 1; b < s->buckets; b++)
 			fprintf(f, "%.0f %.6f\n", ldexp(1, (int)b - 1),
 				sum ? (double)r->hist[b] / sum : 0.0);
@@ -108,7 +100,7 @@ static int write_plot(const struct vmstats *s, enum exit_arch arch, const size_t
 	fprintf(f, "plot ");
 	for (j = 0; j < n; j++)
 		fprintf(f, "%s'latency.dat' index %zu using 1:2 with linespoints title '%s'",
-			j ? ", " : "", j, label(arch, s->reasons[top[j]].reason, buf, sizeof(buf)));
+			j ? ", " : "", j, exit_reason_label(arch, s->reasons[top[j]].reason, buf, sizeof(buf)));
 	fprintf(f, "\n");
 	fclose(f);
 	return run_command(argv, log) == 0 ? 0 : -EIO;
@@ -156,7 +148,7 @@ void latency_section(FILE *f, const struct run *r, const struct cycle_unit *u,
 
 		bucket_range(&s, quantile_bucket(&s, x, 0.5), lo, sizeof(lo));
 		bucket_range(&s, quantile_bucket(&s, x, 0.9), hi, sizeof(hi));
-		fprintf(f, "| %s | %llu | %.0f | %s | %s |\n", label(arch, x->reason, name, sizeof(name)),
+		fprintf(f, "| %s | %llu | %.0f | %s | %s |\n", exit_reason_label(arch, x->reason, name, sizeof(name)),
 			(unsigned long long)x->count, (double)x->cycles / x->count, lo, hi);
 	}
 	fprintf(f, "\n");

@@ -148,10 +148,7 @@ void regress_format(const struct regress_finding *f, enum exit_arch arch, char *
 	if (f->reason == REGRESS_TOTAL) {
 		snprintf(what, sizeof(what), "total");
 	} else {
-		const char *name = exit_reason_name(arch, (uint32_t)f->reason);
-
-		snprintf(what, sizeof(what), arch == EXIT_ARCH_SVM ? "0x%x %s" : "%u %s",
-			 (unsigned)f->reason, name ? name : "?");
+		(void)exit_reason_label(arch, (uint32_t)f->reason, what, sizeof(what));
 	}
 	if (f->phase_missing) {
 		snprintf(buf, len, "%s: phase missing from the run, baseline %.0f exits over %zu run%s",

@@ -17,17 +17,6 @@
 
 #define TOP 5
 
-static const char *reason_label(enum exit_arch arch, uint32_t reason, char *buf, size_t len)
-{
-	const char *name = exit_reason_name(arch, reason);
-
-	if (arch == EXIT_ARCH_SVM)
-		snprintf(buf, len, "0x%x %s", reason, name ? name : "?");
-	else
-		snprintf(buf, len, "%u %s", reason, name ? name : "?");
-	return buf;
-}
-
 int report_write_phases_csv(const struct run *r)
 {
 	_cleanup_free_ char *path = xasprintf("%s/phases.csv", r->dir), *text = NULL;
@@ -226,7 +215,7 @@ static void section_rate(FILE *f, const struct run *r, bool plots)
 		if (bursts++ < 10)
 			fprintf(f, "- t = %.1f–%.1f s, phase %s: %.0f exits/s, mostly %s (%llu)\n",
 				rates[i].t0, rates[i].t1, rates[i].phase, rates[i].rate,
-				reason_label(r->arch, rates[i].top_reason, label, sizeof(label)),
+				exit_reason_label(r->arch, rates[i].top_reason, label, sizeof(label)),
 				(unsigned long long)rates[i].top_count);
 	}
 	if (bursts > 10)
@@ -325,7 +314,7 @@ static void section_phases(FILE *f, const struct run *runs, size_t n_runs, bool 
 			fprintf(f, " |");
 			for (j = 0; j < m && j < 3; j++)
 				fprintf(f, "%s %s (%llu)", j ? "," : "",
-					reason_label(runs[0].arch, order[j], label, sizeof(label)),
+					exit_reason_label(runs[0].arch, order[j], label, sizeof(label)),
 					(unsigned long long)d0.count[order[j]]);
 			fprintf(f, " |\n");
 		}
@@ -361,7 +350,7 @@ static void never_seen(FILE *f, enum exit_arch arch, const uint64_t *counts)
 
 		if (!exit_reason_name(arch, i) || counts[i])
 			continue;
-		fprintf(f, "%s %s", missing++ ? "," : "", reason_label(arch, i, label, sizeof(label)));
+		fprintf(f, "%s %s", missing++ ? "," : "", exit_reason_label(arch, i, label, sizeof(label)));
 	}
 	fprintf(f, ".\n\n");
 }
@@ -381,14 +370,14 @@ static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bo
 	fprintf(f, "**Most frequent:**");
 	for (j = 0; j < m && j < TOP; j++)
 		fprintf(f, "%s %s: %llu", j ? ";" : "",
-			reason_label(runs[0].arch, order[j], label, sizeof(label)),
+			exit_reason_label(runs[0].arch, order[j], label, sizeof(label)),
 			(unsigned long long)last->count[order[j]]);
 	fprintf(f, ".\n\n**Least frequent** (that happened at all):");
 	for (j = 0; j < m && j < TOP; j++) {
 		uint32_t r = order[m - 1 - j];
 
 		fprintf(f, "%s %s: %llu", j ? ";" : "",
-			reason_label(runs[0].arch, r, label, sizeof(label)),
+			exit_reason_label(runs[0].arch, r, label, sizeof(label)),
 			(unsigned long long)last->count[r]);
 	}
 	fprintf(f, ".\n\n");
@@ -407,7 +396,7 @@ static void section_frequency(FILE *f, const struct run *runs, size_t n_runs, bo
 			c[k] = s->count[r] ? (double)s->cycles[r] / s->count[r] : 0;
 			k++;
 		}
-		fprintf(f, "| %s | ", reason_label(runs[0].arch, r, label, sizeof(label)));
+		fprintf(f, "| %s | ", exit_reason_label(runs[0].arch, r, label, sizeof(label)));
 		fig(f, v, k, "%.0f");
 		fprintf(f, " | %.1f%% | %llu | ", 100.0 * last->count[r] / (last->total ? last->total : 1),
 			(unsigned long long)last->cycles[r]);
@@ -449,7 +438,7 @@ static int write_plots(const struct run *r, const char *dir, const struct cycle_
 		return -errno;
 	fprintf(f, "# t total");
 	for (j = 0; j < top; j++)
-		fprintf(f, " \"%s\"", reason_label(r->arch, order[j], label, sizeof(label)));
+		fprintf(f, " \"%s\"", exit_reason_label(r->arch, order[j], label, sizeof(label)));
 	fprintf(f, " rate_total");
 	for (j = 0; j < top; j++)
 		fprintf(f, " rate_%zu", j);
@@ -501,7 +490,7 @@ static int write_plots(const struct run *r, const char *dir, const struct cycle_
 	if (!f)
 		return -errno;
 	for (j = 0; j < m; j++)
-		fprintf(f, "\"%s\" %.1f\n", reason_label(r->arch, order[j], label, sizeof(label)),
+		fprintf(f, "\"%s\" %.1f\n", exit_reason_label(r->arch, order[j], label, sizeof(label)),
 			(double)last->cycles[order[j]] / last->count[order[j]]);
 	fclose(f);
 
@@ -524,22 +513,22 @@ static int write_plots(const struct run *r, const char *dir, const struct cycle_
 		   "title 'total'");
 	for (j = 0; j < top; j++)
 		fprintf(f, ", '' using 1:%zu with lines title '%s'", j + 3,
-			reason_label(r->arch, order[j], label, sizeof(label)));
+			exit_reason_label(r->arch, order[j], label, sizeof(label)));
 	fprintf(f, "\nset output 'rate.svg'\nset title 'Exit rate between samples'\nset ylabel "
 		   "'exits/s'\nset logscale y\nplot 'series.dat' using 1:%zu with lines lw 2 title "
 		   "'total'", top + 3);
 	for (j = 0; j < top; j++)
 		fprintf(f, ", '' using 1:%zu with lines title '%s'", top + 4 + j,
-			reason_label(r->arch, order[j], label, sizeof(label)));
+			exit_reason_label(r->arch, order[j], label, sizeof(label)));
 	fprintf(f, "\nunset logscale y\nunset arrow\nunset label\nset xlabel ''\n"
 		   "set output 'phases.svg'\nset title 'Exits per phase, most frequent reasons'\n"
 		   "set style data histograms\nset style histogram clustered\nset style fill "
 		   "solid 0.8\nset ylabel 'exits'\nset logscale y\nset xrange [*:*]\n"
 		   "plot 'phases.dat' using 2:xtic(1) title '%s'",
-		   top ? reason_label(r->arch, order[0], label, sizeof(label)) : "");
+		   top ? exit_reason_label(r->arch, order[0], label, sizeof(label)) : "");
 	for (j = 1; j < top; j++)
 		fprintf(f, ", '' using %zu title '%s'", j + 2,
-			reason_label(r->arch, order[j], label, sizeof(label)));
+			exit_reason_label(r->arch, order[j], label, sizeof(label)));
 	fprintf(f, "\nset output 'cost.svg'\nset title '%s per exit, by reason'\nset xrange "
 		   "[*:*]\nset ylabel "
 		   "'%s per exit (L1 TSC)'\nset style data boxes\nset boxwidth 0.7\n"

@@ -234,17 +234,6 @@ void stages_compute(const struct timeline *tl, struct stages *ret)
 	}
 }
 
-static const char *label(enum exit_arch arch, uint32_t reason, char *buf, size_t len)
-{
-	const char *name = exit_reason_name(arch, reason);
-
-	if (arch == EXIT_ARCH_SVM)
-		snprintf(buf, len, "0x%x %s", reason, name ? name : "?");
-	else
-		snprintf(buf, len, "%u %s", reason, name ? name : "?");
-	return buf;
-}
-
 /* exits/s in 1 s bins over host samples, and one marker per stage; gnuplot draws it. */
 static int plot_timeline(const struct timeline *tl, const struct stages *st, const char *out_dir)
 {
@@ -351,7 +340,7 @@ static void section_host_phases(FILE *f, const struct timeline *tl, const char *
 			s.exits, s.end > s.begin ? s.exits / (s.end - s.begin) : 0);
 		for (size_t k = 0; k < s.n_top; k++)
 			fprintf(f, "%s%s %" PRIu64, k ? ", " : "",
-				label(tl->arch, s.top_reason[k], buf, sizeof(buf)), s.top_count[k]);
+				exit_reason_label(tl->arch, s.top_reason[k], buf, sizeof(buf)), s.top_count[k]);
 		fprintf(f, " |\n");
 	}
 	fprintf(f, "\n");
@@ -425,7 +414,7 @@ void stages_section(FILE *f, const char *run_dir, const char *out_dir, bool plot
 				s->begin, s->end, secs, s->exits, secs > 0 ? s->exits / secs : 0);
 			for (size_t k = 0; k < s->n_top; k++)
 				fprintf(f, "%s%s %" PRIu64, k ? ", " : "",
-					label(tl.arch, s->top_reason[k], buf, sizeof(buf)),
+					exit_reason_label(tl.arch, s->top_reason[k], buf, sizeof(buf)),
 					s->top_count[k]);
 			fprintf(f, " |\n");
 		}
