@@ -307,7 +307,10 @@ static int read_bundle(const struct run_paths *p, struct json_object **ret_bundl
 	}
 	bundle = json_tokener_parse(text);
 	if (!bundle || !json_object_is_type(bundle, json_type_object)) {
-		log_error("L1's results are not a JSON object");
+		size_t len = strlen(text);
+
+		log_error("L1's results are not a JSON object (%zu bytes, ending \"%.40s\"): cut "
+			  "short? kept as bundle.attemptN.jsonl", len, len > 40 ? text + len - 40 : text);
 		json_object_put(bundle);
 		return -EBADMSG;
 	}
@@ -631,6 +634,15 @@ static void record_failure(const struct run_paths *p, unsigned n, const struct l
 	json_object_object_add(f, "error", json_object_new_string(out->reason));
 	note_l1_fault(p->console, f);
 	(void)rename(p->console, kept);
+	{
+		_cleanup_free_ char *bundle = NULL;
+		_cleanup_free_ char *kept_bundle = xasprintf("%s/bundle.attempt%u.jsonl", p->partial, n);
+		size_t len = 0;
+
+		/* What L1 sent, if anything, for the failure's diagnosis. */
+		if (read_file(p->bundle, &bundle, &len) == 0 && len > 0)
+			(void)write_file_atomic(kept_bundle, bundle, len);
+	}
 	json_object_object_add(f, "console", json_object_new_string(kept));
 	json_object_array_add(failures, f);
 }

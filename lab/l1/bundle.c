@@ -114,5 +114,12 @@ int bundle_send(struct agent *a)
 	}
 	(void)fsync(fd);
 	log_info("L1: sent %zu bytes of results to L0", len + 1);
+	/*
+	 * A virtio-serial port acknowledges nothing: what is written waits in
+	 * the queue until L0's QEMU takes it, and a power-off first would cut
+	 * the bundle short (a host timeline makes it megabytes). A second per
+	 * MiB, at least two, before L1 goes.
+	 */
+	(void)sleep(2 + (unsigned)(len >> 20));
 	return 0;
 }
