@@ -11,17 +11,7 @@
 
 #include "../../probes/leaves.h"
 #include "../../probes/probe_args.h"
-
-static int parse(struct probe_args *a, char *err, size_t n, int argc, const char **argv)
-{
-	return probe_args_parse(argc, (char **)argv, a, err, n);
-}
-
-#define PARSE(a, err, ...)                                                         \
-	({                                                                         \
-		const char *argv_[] = { "exitlab-probe", __VA_ARGS__ };            \
-		parse((a), (err), sizeof(err), sizeof(argv_) / sizeof(argv_[0]), argv_); \
-	})
+#include "probe_parse.h"
 
 static void good_arguments(void **state)
 {

@@ -25,6 +25,7 @@
 #include "../../probes/probe_args.h"
 #include "../../probes/workload_spec.h"
 #include "fake_kvm.h"
+#include "probe_parse.h"
 
 static void parses_catalogue_entries(void **state)
 {
@@ -108,17 +109,6 @@ static void refuses_bad_entries(void **state)
 	assert_int_equal(w.arg, 77);
 	assert_int_equal(workload_spec_parse(NULL, &w, err, sizeof(err)), -EINVAL);
 }
-
-static int parse(struct probe_args *a, char *err, size_t n, int argc, const char **argv)
-{
-	return probe_args_parse(argc, (char **)argv, a, err, n);
-}
-
-#define PARSE(a, err, ...)                                                         \
-	({                                                                         \
-		const char *argv_[] = { "exitlab-probe", __VA_ARGS__ };            \
-		parse((a), (err), sizeof(err), sizeof(argv_) / sizeof(argv_[0]), argv_); \
-	})
 
 static void probe_arguments(void **state)
 {
