@@ -186,6 +186,10 @@ static void section_rate(FILE *f, const struct run *r, bool plots)
 	med = median(tmp, n);
 	fprintf(f, "Over %zu sampling intervals of `%s`, the median rate is %.0f exits/s.\n\n", n,
 		r->dir, med);
+	if (r->samples_from_marks)
+		fprintf(f, "No sampler ran in L2 (`--sample-ms 0`): each interval here runs from one "
+			   "phase mark to the next, too coarse to tell a burst within a phase; "
+			   "the host timeline's boot stages below are L1's view at its own interval.\n\n");
 	fprintf(f, "| phase | intervals | mean exits/s | coefficient of variation | max exits/s |\n");
 	fprintf(f, "| --- | ---: | ---: | ---: | ---: |\n");
 	for (p = 0; p < report_n_phases; p++) {

@@ -123,6 +123,32 @@ static int push(void **v, size_t *n, size_t size)
 	return 0;
 }
 
+static int cmp_sample_t(const void *a, const void *b)
+{
+	double ta = ((const struct sample *)a)->t, tb = ((const struct sample *)b)->t;
+
+	return (ta > tb) - (ta < tb);
+}
+
+/* With no sampler in L2 the marks' own counts are the only points in time. */
+static int samples_from_marks(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_marks; i++) {
+		if (!r->marks[i].exact)
+			continue;
+		if (push((void **)&r->samples, &r->n_samples, sizeof(*r->samples)) < 0)
+			return -ENOMEM;
+		r->samples[r->n_samples - 1] = r->marks[i].counts;
+		snprintf(r->samples[r->n_samples - 1].phase,
+			 sizeof(r->samples[r->n_samples - 1].phase), "%s", r->marks[i].phase);
+	}
+	qsort(r->samples, r->n_samples, sizeof(*r->samples), cmp_sample_t);
+	r->samples_from_marks = r->n_samples > 0;
+	return 0;
+}
+
 int run_parse(const char *text, struct run *ret, char *err, size_t errlen)
 {
 	_cleanup_free_ char *copy = strdup(text ? text : "");
@@ -180,8 +206,13 @@ oom:
 		run_free(&r);
 		return -ENOMEM;
 	}
+	if (r.n_samples == 0 && samples_from_marks(&r) < 0) {
+		run_free(&r);
+		return -ENOMEM;
+	}
 	if (r.n_samples == 0) {
-		snprintf(err, errlen, "no samples (%zu lines skipped)", r.skipped_lines);
+		snprintf(err, errlen, "no samples and no phase mark with counts (%zu lines skipped)",
+			 r.skipped_lines);
 		run_free(&r);
 		return -ENODATA;
 	}

@@ -42,12 +42,18 @@ struct run {
 	struct mark *marks;
 	size_t n_marks;
 	size_t skipped_lines;
+	/*
+	 * No sampler ran in L2 (--sample-ms 0): the samples are the marks' own
+	 * counts, one point per phase boundary, in time order.
+	 */
+	bool samples_from_marks;
 };
 
 /*
  * Reads RUN_DIR/samples.jsonl. Lines that are not JSON (a guest cut off
- * mid-write) are skipped and counted; no sample at all is -ENODATA, with
- * the reason in err.
+ * mid-write) are skipped and counted. A run without samples whose marks
+ * carry counts (no sampler in L2) gets its samples from the marks; no
+ * sample and no such mark is -ENODATA, with the reason in err.
  */
 int run_load(const char *dir, struct run *ret, char *err, size_t errlen);
 

@@ -99,6 +99,49 @@ static void marks_counts_make_phases_exact(void **state)
 	run_free(&r);
 }
 
+/* --sample-ms 0: no sample at all, and the marks' counts stand in for them, in time order. */
+static const char marks_only_text[] =
+	MARK("boot", "begin", 0)
+	XMARK("io", "begin", 2.0, 2000, 200, 500, 400, "")
+	XMARK("boot", "end", 1.0, 1000, 100, 300, 0, "")
+	XMARK("io", "end", 3.0, 9000, 400, 800, 7000, "");
+
+static void marks_stand_in_for_samples(void **state)
+{
+	_cleanup_free_ char *md = NULL, *md_path = NULL;
+	char dir[] = "/tmp/exitlab-test-marks-only-XXXXXX";
+	struct phase_delta d;
+	struct run r;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(run_parse(marks_only_text, &r, err, sizeof(err)), 0);
+	assert_true(r.samples_from_marks);
+	assert_int_equal(r.n_samples, 3);
+	assert_true(r.samples[0].t < r.samples[1].t && r.samples[1].t < r.samples[2].t);
+	assert_string_equal(r.samples[0].phase, "boot");
+	assert_int_equal(r.samples[2].total, 9000 - 400);
+	run_phase_delta(&r, "boot", &d);
+	assert_true(d.present && d.exact);
+	assert_int_equal(d.total, 1000 - 100);
+	run_phase_delta(&r, "io", &d);
+	assert_int_equal(d.count[0x7b], 7000 - 400);
+
+	assert_int_equal(scratch_make(dir, NULL, 0), 0);
+	snprintf(r.dir, sizeof(r.dir), "%s", dir);
+	assert_int_equal(report_write(&r, 1, dir, false), 0);
+	md_path = xasprintf("%s/report.md", dir);
+	assert_int_equal(read_file(md_path, &md, NULL), 0);
+	assert_non_null(strstr(md, "No sampler ran in L2"));
+	run_free(&r);
+	(void)scratch_remove(dir);
+
+	/* A run with samples never takes its points from its marks. */
+	assert_int_equal(run_parse(run_text, &r, err, sizeof(err)), 0);
+	assert_false(r.samples_from_marks);
+	run_free(&r);
+}
+
 static void extra_phases_in_order(void **state)
 {
 	const char *names[REPORT_MAX_PHASES];
@@ -164,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(marks_counts_make_phases_exact),
+		cmocka_unit_test(marks_stand_in_for_samples),
 		cmocka_unit_test(extra_phases_in_order),
 		cmocka_unit_test(report_has_a_table_per_workload),
 	};
