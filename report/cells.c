@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../lab/common/util.h"
+#include "cli.h"
 #include "report.h"
 #include "stats.h"
 
@@ -234,39 +235,17 @@ static int write_merged(const struct cell *cells, size_t n, const char *out)
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "no-plots", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const char *out = "results/cells";
 	struct cell *cells = NULL;
-	bool plots = true;
+	bool plots;
 	size_t n = 0, i, j;
-	int c, status = 2;
+	int status;
 
 	log_init();
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'n':
-			plots = false;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "exitlab-cells: no CELL_DIR given\n%s", usage);
-		return 2;
-	}
+	status = report_cli_parse(argc, argv, "exitlab-cells", "CELL_DIR", usage, &out, &plots);
+	if (status >= 0)
+		return status;
+	status = 2;
 	cells = calloc((size_t)(argc - optind), sizeof(*cells));
 	if (!cells)
 		return 2;

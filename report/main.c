@@ -5,13 +5,14 @@
  * how exits grow, what a boot takes, which reasons dominate and what they cost.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "../lab/common/util.h"
+#include "cli.h"
 #include "report.h"
 
 static const char usage[] =
@@ -21,40 +22,18 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "no-plots", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	_cleanup_free_ char *default_out = NULL;
 	const char *out = NULL;
 	struct run *runs = NULL;
-	bool plots = true;
+	bool plots;
 	size_t n = 0, i;
-	int c, status = 1;
+	int status = 1;
 
 	log_init();
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'n':
-			plots = false;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "exitlab-report: no RUN_DIR given\n%s", usage);
-		return 2;
-	}
+	status = report_cli_parse(argc, argv, "exitlab-report", "RUN_DIR", usage, &out, &plots);
+	if (status >= 0)
+		return status;
+	status = 1;
 	runs = calloc((size_t)(argc - optind), sizeof(*runs));
 	if (!runs)
 		return 1;

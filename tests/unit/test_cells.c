@@ -17,6 +17,7 @@
 
 #include "../../lab/common/util.h"
 #include "shell.h"
+#include "scratch.h"
 
 static void golden_merge(void **state)
 {
@@ -51,9 +52,7 @@ static void golden_merge(void **state)
 	path = xasprintf("%s/expected/report.md", EXITLAB_CELLS_DATA);
 	assert_int_equal(read_file(path, &want, NULL), 0);
 	assert_string_equal(got, want);
-	free(out), free(cmd);
-	cmd = xasprintf("rm -rf %s", dir);
-	sh(cmd, &out);
+	(void)scratch_remove(dir);
 }
 
 static void bad_input(void **state)

@@ -21,6 +21,7 @@
 #include "../../lab/common/util.h"
 #include "../../report/compare.h"
 #include "shell.h"
+#include "scratch.h"
 
 #define SVM_NPF 0x400
 #define SVM_EXCP_PF 0x4e
@@ -60,10 +61,7 @@ static void golden_pair(const char *a, const char *b, const char *opts, const ch
 	want = xasprintf("expected/%s-%s%s.csv", a, b, suffix);
 	same_file(csv, want);
 	assert_int_equal(chdir(cwd), 0);
-	free(cmd);
-	cmd = xasprintf("rm -rf %s", dir);
-	free(out);
-	sh(cmd, &out);
+	(void)scratch_remove(dir);
 }
 
 static void golden(void **state)
@@ -228,10 +226,7 @@ static void errors(void **state)
 		assert_int_equal(sh(c, &o), 2);
 		assert_non_null(strstr(o, "want runs for both sides"));
 	}
-	free(cmd);
-	free(out);
-	cmd = xasprintf("rm -rf %s", dir);
-	sh(cmd, &out);
+	(void)scratch_remove(dir);
 }
 
 int main(void)

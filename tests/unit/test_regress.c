@@ -22,6 +22,7 @@
 
 #include "../../lab/common/util.h"
 #include "../../report/regress.h"
+#include "scratch.h"
 
 #define SVM_CPUID 0x72
 
@@ -328,13 +329,7 @@ static void cli(void **state)
 	assert_non_null(strstr(out, "m ± max(K·s, t95(n-1)·s·sqrt(1+1/n), F·m, K·sqrt(D·m), N)"));
 	free(out), out = NULL;
 
-	free(args);
-	args = xasprintf("rm -rf %s", dir);
-	{
-		char *argv[] = { "sh", "-c", args, NULL };
-
-		run_command(argv, NULL);
-	}
+	(void)scratch_remove(dir);
 }
 
 int main(void)

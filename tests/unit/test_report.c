@@ -18,6 +18,7 @@
 #include "../../lab/common/util.h"
 #include "../../report/samples.h"
 #include "../../report/stats.h"
+#include "scratch.h"
 
 #define MARK(phase, event, t) \
 	"{\"type\":\"phase\",\"phase\":\"" #phase "\",\"event\":\"" #event "\",\"t\":" #t "}\n"
@@ -159,10 +160,7 @@ static void golden_report(void **state)
 	assert_int_equal(read_file(path, &want_csv, NULL), 0);
 	assert_string_equal(got, want);
 	assert_string_equal(got_csv, want_csv);
-	free(copy);
-	copy = xasprintf("rm -rf %s", dir);
-	argv[2] = copy;
-	run_command(argv, NULL);
+	(void)scratch_remove(dir);
 }
 
 int main(void)

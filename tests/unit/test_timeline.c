@@ -19,6 +19,7 @@
 #include "../../lab/common/util.h"
 #include "../../report/stages.h"
 #include "../../report/timeline.h"
+#include "fixture.h"
 
 #define REALTIME 1800000000.0
 
@@ -196,14 +197,8 @@ static void stages_from_markers_and_merged_where_missing(void **state)
 static char *recorded(const char *name)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", EXITLAB_TIMELINE_DATA, name);
-	char *text = NULL, *copy;
 
-	if (read_file(path, &text, NULL) < 0)
-		fail_msg("cannot read %s", path);
-	copy = strdup(text);
-	free(text);
-	assert_non_null(copy);
-	return copy;
+	return fixture_read(path);
 }
 
 static void recorded_samples_agree_with_the_host(void **state)

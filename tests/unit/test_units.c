@@ -18,6 +18,7 @@
 #include "../../report/latency.h"
 #include "../../report/units.h"
 #include "shell.h"
+#include "scratch.h"
 
 static void unit_for(const char *env, struct cycle_unit *u, char *dir)
 {
@@ -98,10 +99,7 @@ static void latency(void **state)
 	free(path);
 	path = xasprintf("%s/latency.svg", dir);
 	assert_true(file_exists(path));
-	free(cmd);
-	free(out);
-	cmd = xasprintf("rm -rf %s", dir);
-	sh(cmd, &out);
+	(void)scratch_remove(dir);
 }
 
 /* The report's own plots: CR4_WRITE is one text, no subscript. */
@@ -125,10 +123,7 @@ static void literal_labels(void **state)
 	assert_int_equal(read_file(path, &svg, NULL), 0);
 	assert_non_null(strstr(svg, "| emulated cycles | emulated cycles per exit |"));
 	assert_non_null(strstr(svg, "**Never occurred:** 154 of the 171 reasons the AMD APM defines"));
-	free(cmd);
-	free(out);
-	cmd = xasprintf("rm -rf %s", dir);
-	sh(cmd, &out);
+	(void)scratch_remove(dir);
 }
 
 int main(void)

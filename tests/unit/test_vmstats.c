@@ -16,19 +16,11 @@
 
 #include "../../lab/common/util.h"
 #include "../../lab/common/vmstats.h"
+#include "fixture.h"
 
 static char *sample(void)
 {
-	static const char path[] = EXITLAB_VMSTATS_DATA "/bochs-vmx.exit_stats";
-	char *text = NULL, *copy;
-
-	if (read_file(path, &text, NULL) < 0)
-		fail_msg("cannot read %s", path);
-	/* A copy: GCC takes the pointer read_file() set for one into this frame. */
-	copy = strdup(text);
-	free(text);
-	assert_non_null(copy);
-	return copy;
+	return fixture_read(EXITLAB_VMSTATS_DATA "/bochs-vmx.exit_stats");
 }
 
 static void parses_the_recorded_file(void **state)
