@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,11 @@
 #include "util.h"
 
 int child_spawn(char *const argv[], const char *log_path, pid_t *ret_pid)
+{
+	return child_spawn_on_cpu(argv, log_path, -1, ret_pid);
+}
+
+int child_spawn_on_cpu(char *const argv[], const char *log_path, int cpu, pid_t *ret_pid)
 {
 	int fds[2];
 	pid_t pid;
@@ -35,6 +41,18 @@ int child_spawn(char *const argv[], const char *log_path, pid_t *ret_pid)
 
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+				err = errno;
+				n = write(fds[1], &err, sizeof(err));
+				(void)n;
+				_exit(127);
+			}
+		}
 		if (log_path)
 			out = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (in >= 0)

@@ -24,6 +24,9 @@ void child_stop(pid_t pid);
 /* stdout and stderr to log_path (appended), stdin from /dev/null. */
 int child_spawn(char *const argv[], const char *log_path, pid_t *ret_pid);
 
+/* The same, its affinity set to the one CPU cpu before exec (cpu < 0: inherited). */
+int child_spawn_on_cpu(char *const argv[], const char *log_path, int cpu, pid_t *ret_pid);
+
 /*
  * Exit status (>= 0, 128 + signal), or -ETIMEDOUT / -EINTR after killing the
  * whole group.

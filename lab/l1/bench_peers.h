@@ -11,7 +11,9 @@ struct json_object;
  * The peers of kvm.exit_stats in the bench (issue 17): counting exits with
  * what stock Linux already has. "hist" is Debian's stock KVM with a tracefs
  * hist trigger on kvm:kvm_exit keyed by exit_reason, the in-kernel
- * per-reason count an admin can set up without any patch.
+ * per-reason count an admin can set up without any patch. "perf" is stock
+ * KVM with `perf kvm stat record -a` running over the L2's life, what a
+ * researcher would run (its perf.data on L1's tmpfs).
  */
 
 /* Whether the bench configuration is a peer, which runs on stock KVM. */
@@ -21,9 +23,12 @@ bool bench_peer_is(const char *config);
 int bench_peer_begin(struct agent *a, const char *config);
 
 /*
- * Disarms it once L2 has stopped, before KVM is unloaded, and records in
- * run what it counted (the hist trigger's hits: evidence that it ran).
+ * Disarms it once L2 has stopped, before KVM is unloaded, and, when counted
+ * (L2 ran to its end), records in run what it counted: evidence that it ran
+ * (the hist trigger's hits, perf's kvm_exit events), failing if nothing.
+ * Not counted (L2 failed, the agent is on an error path): only disarms it
+ * (perf stopped, killed if need be, and reaped) and returns 0.
  */
-int bench_peer_end(struct agent *a, const char *config, struct json_object *run);
+int bench_peer_end(struct agent *a, const char *config, struct json_object *run, bool counted);
 
 #endif

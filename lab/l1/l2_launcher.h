@@ -31,7 +31,7 @@ struct l2_launcher {
 	 * agent_fail().
 	 */
 	int (*run_bench_l2)(struct agent *a, const char *config, const char *console_path);
-	/* The bench's order of configurations (indexes into stock, off, on). */
+	/* The bench's order of configurations (indexes into stock, off, on, hist, perf). */
 	const unsigned *bench_order;
 	unsigned n_bench_order;
 	unsigned bench_iterations;

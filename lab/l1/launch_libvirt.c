@@ -281,9 +281,9 @@ static void libvirt_stop(struct agent *a)
 
 /*
  * Each configuration twice, in mirrored order, keeping its best: drift in the
- * emulated machine's speed then falls on all three alike.
+ * emulated machine's speed then falls on all of them alike.
  */
-static const unsigned mirrored_order[] = { 0, 1, 2, 3, 3, 2, 1, 0 };
+static const unsigned mirrored_order[] = { 0, 1, 2, 3, 4, 4, 3, 2, 1, 0 };
 
 const struct l2_launcher l2_through_libvirt = {
 	.name = "libvirt",
