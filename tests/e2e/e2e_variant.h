@@ -79,6 +79,8 @@ static inline int e2e_variant_load(const char *path, const char *name, struct e2
 			snprintf(ret->checks, sizeof(ret->checks), "%s", value);
 		else if (!strcmp(key, "requires"))
 			snprintf(ret->requires, sizeof(ret->requires), "%s", value);
+		else if (!strcmp(key, "make_test"))
+			; /* tests/e2e.mk's, not the program's */
 		else
 			fprintf(stderr, "# e2e: %s [%s]: unknown key '%s'\n", path, name, key);
 	}
