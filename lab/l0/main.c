@@ -54,7 +54,7 @@ static const char usage[] =
 	"                       QEMU in L1 (defaults become --l1-memory 1024 --l2-memory 256)\n"
 	"  --l2-full            with --l0 bochs: the whole chain instead, as under libvirt\n"
 	"                       (libvirt in L1, L2 with systemd and cloud-init, every phase,\n"
-	"                       workloads, the oracle; --l1-memory defaults to 3072); slow:\n"
+	"                       workloads, the oracle; --l1-memory defaults to 2048); slow:\n"
 	"                       raise --l1-timeout and --l2-timeout (make test-vmx-full)\n"
 	"  --accel auto|kvm|tcg accelerator for L1 (default: auto, decided by a trial)\n"
 	"  --uri URI            libvirt connection (default: qemu:///system)\n"
