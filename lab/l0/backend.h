@@ -65,6 +65,13 @@ struct l0_backend_ops {
 				     struct json_object *steps, struct l0_outcome *out);
 	/* This backend's part of env.json: what ran L1 and its versions. */
 	void (*record_environment)(void *data, struct json_object *env);
+	/*
+	 * Whether what L1 sends for its next boot (exitlab/contract.h, l1_state)
+	 * is kept: only where every boot of the image has the same CPU, as
+	 * libvirt's QEMU capabilities depend on it (Bochs' Intel CPU would
+	 * replace the AMD one's cache that TCG's boots use).
+	 */
+	bool keeps_l1_state;
 	/* How the bench's figures were taken, for its table. */
 	const char *bench_method;
 	/* After a successful run: removes the backend's own files from p->work. */

@@ -1,32 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * L1 in Bochs (bochs.c runs the emulator): the only L0 here with Intel VMX.
- * L1 boots the cached image as a volatile disk, so there are no overlays and
- * no seed: its agent starts L2 with QEMU directly, the probe as L2's init.
+ * L1 boots the cached image as a volatile disk, so there are no overlays.
+ * By default there is no seed either: its agent starts L2 with QEMU
+ * directly, the probe as L2's init. With --l2-full, L2's image is another
+ * volatile disk and the boot disk carries the seed: the agent runs the same
+ * chain as under libvirt (libvirt in L1, cloud-init, every phase).
  */
 #include "backend.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bochs.h"
 #include "exitlab/contract.h"
 #include "run.h"
+#include "seed.h"
+#include "timings.h"
 #include "util.h"
 #include "vm.h"
 
 /* Bochs' own limit on guest memory. */
 #define BOCHS_MAX_MEMORY_MIB 4096
 
+/*
+ * The full chain's L1 holds libvirtd, QEMU and an L2 of make lab's size
+ * (1024 MiB). Bochs allocates at most 2048 MiB on the host (memory: host=),
+ * and a guest larger than that pages to a file: 2048 keeps it all in memory.
+ */
+#define BOCHS_FULL_L1_MEMORY_MIB 2048
+
 static int bochs_settle_options(struct run_opts *o, bool l1_memory_set, bool l2_memory_set)
 {
-	/* Under Bochs the bench counts instructions: no emulation noise. */
-	o->l2.mode = o->l2.mode == L2_MODE_BENCH ? L2_MODE_MINIMAL_BENCH : L2_MODE_MINIMAL;
-	if (!l1_memory_set)
-		o->l1_memory_mib = 1024;
-	if (!l2_memory_set)
-		o->l2.memory_mib = 256;
+	if (o->l2_full) {
+		if (o->l2.mode != L2_MODE_RUN) {
+			fprintf(stderr, "exitlab: --l2-full is for 'exitlab run': the bench under "
+					"Bochs boots minimal L2s\n");
+			return -EINVAL;
+		}
+		/* L2's own defaults are make lab's; only L1 needs more than Bochs' minimal. */
+		if (!l1_memory_set)
+			o->l1_memory_mib = BOCHS_FULL_L1_MEMORY_MIB;
+	} else {
+		/* Under Bochs the bench counts instructions: no emulation noise. */
+		o->l2.mode = o->l2.mode == L2_MODE_BENCH ? L2_MODE_MINIMAL_BENCH : L2_MODE_MINIMAL;
+		if (!l1_memory_set)
+			o->l1_memory_mib = 1024;
+		if (!l2_memory_set)
+			o->l2.memory_mib = 256;
+	}
 	if (o->l1_memory_mib > BOCHS_MAX_MEMORY_MIB) {
 		fprintf(stderr, "exitlab: --l1-memory above %u is more than Bochs offers\n",
 			BOCHS_MAX_MEMORY_MIB);
@@ -65,6 +89,8 @@ static enum l0_outcome_kind bochs_boot(void *data, const struct run_opts *o,
 		.kernel = p->kernel,
 		.initrd = p->initrd,
 		.l1_image = p->l1_image,
+		.l2_image = o->l2_full ? p->l2_image : NULL,
+		.seed_dir = o->l2_full ? p->seed_dir : NULL,
 		.work_dir = p->work,
 		.cmdline = cmdline,
 		.memory_mib = o->l1_memory_mib,
@@ -74,12 +100,25 @@ static enum l0_outcome_kind bochs_boot(void *data, const struct run_opts *o,
 		.tool_log = p->tool_log,
 		.interrupted = vm_interrupted,
 	};
+	double started = monotonic_s();
 	int r;
 
 	(void)data;
-	(void)steps;
-	log_info("L1: booting the patched KVM host in Bochs (%s, emulated VMX, %u MiB), "
-		 "timeout %u s", BOCHS_CPU_MODEL, o->l1_memory_mib, o->l1_timeout_s);
+	if (o->l2_full) {
+		struct seed_config seed = { .run_id = o->l2.run_id, .phases = o->phases,
+					    .workloads = o->workloads.items,
+					    .n_workloads = o->workloads.n };
+
+		r = seed_write_documents(&seed, p->seed_dir);
+		if (r < 0)
+			return l0_outcome_set(out, L0_FATAL, r, "cannot write the cloud-init seed "
+					      "into %s: %s", p->seed_dir, strerror(-r));
+		timings_add(steps, "L0", "seed", monotonic_s() - started);
+	}
+	log_info("L1: booting the patched KVM host in Bochs (%s, emulated VMX, %u MiB), %s, "
+		 "timeout %u s", BOCHS_CPU_MODEL, o->l1_memory_mib,
+		 o->l2_full ? "L2 with cloud-init through libvirt (--l2-full)"
+			    : "the probe alone as L2", o->l1_timeout_s);
 	r = bochs_run_l1(&b, &out->l1_seconds, out->reason, sizeof(out->reason));
 	out->error = r;
 	switch (r) {
@@ -121,7 +160,7 @@ static void bochs_record_environment(void *data, struct json_object *env)
 static void bochs_cleanup(void *data, const struct run_paths *p)
 {
 	static const char *const files[] = { "syslinux.cfg", "bochsrc", "bochs.rc", "bochs.log",
-					     "bochs.out" };
+					     "bochs.out", "l2.redolog" };
 	size_t i;
 
 	(void)data;

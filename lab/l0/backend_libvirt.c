@@ -275,6 +275,7 @@ const struct l0_backend_ops l0_libvirt_backend = {
 	.prepare = libvirt_prepare,
 	.boot = libvirt_boot,
 	.record_environment = libvirt_record_environment,
+	.keeps_l1_state = true,
 	.bench_method = "in each of 2 L2 boots, mirrored order",
 	.cleanup = libvirt_cleanup,
 	.close = libvirt_close,

@@ -85,7 +85,9 @@ static int make_boot_disk(const struct bochs_l1 *b, const char *path, const char
 		return r;
 	(void)unlink(path);
 	{
-		char *mkfs[] = { "mkfs.fat", "-C", "-n", "EXITLAB", (char *)path, kib, NULL };
+		/* The seed's volume name, which cloud-init's NoCloud looks for, when it is one. */
+		char *mkfs[] = { "mkfs.fat", "-C", "-n", b->seed_dir ? "CIDATA" : "EXITLAB",
+				 (char *)path, kib, NULL };
 		char *install[] = { "syslinux", "--install", (char *)path, NULL };
 		char *copy_kernel[] = { "mcopy", "-i", (char *)path, (char *)b->kernel, "::/vmlinuz",
 					NULL };
@@ -102,6 +104,13 @@ static int make_boot_disk(const struct bochs_l1 *b, const char *path, const char
 			r = tool(b, copy_initrd);
 		if (r == 0)
 			r = tool(b, copy_cfg);
+	}
+	if (r == 0 && b->seed_dir) {
+		_cleanup_free_ char *ud = xasprintf("%s/user-data", b->seed_dir);
+		_cleanup_free_ char *md = xasprintf("%s/meta-data", b->seed_dir);
+		char *copy_seed[] = { "mcopy", "-i", (char *)path, ud, md, "::/", NULL };
+
+		r = tool(b, copy_seed);
 	}
 	return r;
 }
@@ -153,15 +162,26 @@ static void remove_locks(const char *const disks[], size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		if (!disks[i])
+			continue;
 		_cleanup_free_ char *lock = xasprintf("%s.lock", disks[i]);
 
 		(void)unlink(lock);
 	}
 }
 
-static char *bochsrc(const struct bochs_l1 *b, const char *boot, const char *results,
-		     const char *redolog, const char *log)
+char *bochs_config(const struct bochs_l1 *b, const char *boot, const char *results,
+		   const char *l1_redolog, const char *l2_redolog, const char *log)
 {
+	/* The seed and L2's root say what they are by their model (exitlab/contract.h). */
+	_cleanup_free_ char *boot_model =
+		b->seed_dir ? xasprintf(", model=\"%s\"", EXITLAB_SEED_DISK_MODEL) : strdup("");
+	_cleanup_free_ char *l2_disk =
+		b->l2_image ? xasprintf("ata1-slave: type=disk, path=\"%s\", mode=volatile, "
+					"journal=\"%s\", model=\"%s\"\n",
+					b->l2_image, l2_redolog, EXITLAB_L2_ROOT_DISK_MODEL)
+			    : strdup("");
+
 	/*
 	 * headless (rfb without waiting for a viewer), instruction-counted time
 	 * (clock sync=none), unknown MSRs ignored as real hardware would not be.
@@ -179,10 +199,11 @@ static char *bochsrc(const struct bochs_l1 *b, const char *boot, const char *res
 		"ignore_bad_msrs=1\n"
 		"pci: enabled=1, chipset=i440fx\n"
 		"ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14\n"
-		"ata0-master: type=disk, path=\"%s\", mode=flat\n"
+		"ata0-master: type=disk, path=\"%s\", mode=flat%s\n"
 		"ata0-slave: type=disk, path=\"%s\", mode=volatile, journal=\"%s\"\n"
 		"ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15\n"
 		"ata1-master: type=disk, path=\"%s\", mode=flat\n"
+		"%s"
 		"boot: disk\n"
 		"clock: sync=none, time0=utc\n"
 		"com1: enabled=1, mode=file, dev=\"%s\"\n"
@@ -191,8 +212,10 @@ static char *bochsrc(const struct bochs_l1 *b, const char *boot, const char *res
 		"error: action=ignore\n"
 		"info: action=ignore\n"
 		"debug: action=ignore\n",
-		b->memory_mib, b->memory_mib, boot, b->l1_image, redolog, results, b->console_log,
-		log);
+		b->memory_mib, b->memory_mib < BOCHS_MAX_HOST_MEMORY_MIB ? b->memory_mib
+									 : BOCHS_MAX_HOST_MEMORY_MIB,
+		boot, boot_model, b->l1_image, l1_redolog, results,
+		l2_disk, b->console_log, log);
 }
 
 int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_t whylen)
@@ -200,12 +223,13 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 	_cleanup_free_ char *boot = xasprintf("%s/boot.img", b->work_dir);
 	_cleanup_free_ char *results = xasprintf("%s/results.img", b->work_dir);
 	_cleanup_free_ char *redolog = xasprintf("%s/l1.redolog", b->work_dir);
+	_cleanup_free_ char *l2_redolog = xasprintf("%s/l2.redolog", b->work_dir);
 	_cleanup_free_ char *rc = xasprintf("%s/bochs.rc", b->work_dir);
 	_cleanup_free_ char *rc_path = xasprintf("%s/bochsrc", b->work_dir);
 	_cleanup_free_ char *log = xasprintf("%s/bochs.log", b->work_dir);
 	_cleanup_free_ char *out = xasprintf("%s/bochs.out", b->work_dir);
 	_cleanup_free_ char *config = NULL, *uuid = NULL;
-	const char *disks[] = { boot, results, b->l1_image };
+	const char *disks[] = { boot, results, b->l1_image, b->l2_image };
 	struct child_wait_opts wo = {
 		.label = "L1 (Bochs)",
 		.timeout_s = b->timeout_s,
@@ -230,7 +254,7 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 		return r;
 	}
 	r = bochs_results_disk_create(results);
-	config = bochsrc(b, boot, results, redolog, log);
+	config = bochs_config(b, boot, results, redolog, l2_redolog, log);
 	if (r == 0)
 		r = write_file_atomic(rc_path, config, strlen(config));
 	if (r == 0)
@@ -243,6 +267,7 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 	(void)unlink(b->bundle_path);
 	(void)unlink(b->console_log);
 	(void)unlink(redolog);
+	(void)unlink(l2_redolog);
 	(void)unlink(log);
 	(void)unlink(out);
 	remove_locks(disks, ARRAY_SIZE(disks));
@@ -255,6 +280,7 @@ int bochs_run_l1(const struct bochs_l1 *b, double *ret_seconds, char *why, size_
 	r = child_wait(pid, &wo, ret_seconds);
 	remove_locks(disks, ARRAY_SIZE(disks));
 	(void)unlink(redolog);
+	(void)unlink(l2_redolog);
 	if (r == -ETIMEDOUT) {
 		snprintf(why, whylen, "L1 did not finish within %u s; killed Bochs", b->timeout_s);
 		return r;

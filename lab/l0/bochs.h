@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 #define BOCHS_CPU_MODEL "corei7_haswell_4770"
+/* What Bochs allocates of a larger guest's memory at most (memory: host=); it pages the rest. */
+#define BOCHS_MAX_HOST_MEMORY_MIB 2048
 
 /*
  * L1 in Bochs, the one L0 here that emulates Intel VMX. libvirt has no Bochs
@@ -15,6 +17,13 @@
  */
 struct bochs_l1 {
 	const char *kernel, *initrd, *l1_image;
+	/*
+	 * The full chain (exitlab run --l2-full): L2's image as another volatile
+	 * disk, and the seed's user-data and meta-data (in seed_dir) on the boot
+	 * disk, which is then the seed, volume CIDATA (exitlab/contract.h). NULL:
+	 * neither, the minimal L2 the agent starts with QEMU.
+	 */
+	const char *l2_image, *seed_dir;
 	const char *work_dir;    /* boot disk, results disk, bochsrc, logs */
 	const char *cmdline;     /* L1's, without root= (added here) */
 	unsigned memory_mib, timeout_s;
@@ -35,6 +44,13 @@ bool bochs_available(char *why, size_t whylen);
  */
 int bochs_results_disk_create(const char *path);
 int bochs_results_disk_read(const char *disk, const char *bundle_path);
+
+/*
+ * Bochs' configuration for b: the boot disk, the results disk, and the redo
+ * logs of L1's (and L2's) volatile disks, Bochs' log. The caller frees it.
+ */
+char *bochs_config(const struct bochs_l1 *b, const char *boot, const char *results,
+		   const char *l1_redolog, const char *l2_redolog, const char *log);
 
 /* Debian's bochs package version, or NULL. */
 char *bochs_version(void);

@@ -52,6 +52,10 @@ static const char usage[] =
 	"  --l0 libvirt|bochs   what runs L1: libvirt with QEMU (default), or Bochs, which\n"
 	"                       emulates Intel VMX; L2 is then the probe alone, started by\n"
 	"                       QEMU in L1 (defaults become --l1-memory 1024 --l2-memory 256)\n"
+	"  --l2-full            with --l0 bochs: the whole chain instead, as under libvirt\n"
+	"                       (libvirt in L1, L2 with systemd and cloud-init, every phase,\n"
+	"                       workloads, the oracle; --l1-memory defaults to 2048); slow:\n"
+	"                       raise --l1-timeout and --l2-timeout (make test-vmx-full)\n"
 	"  --accel auto|kvm|tcg accelerator for L1 (default: auto, decided by a trial)\n"
 	"  --uri URI            libvirt connection (default: qemu:///system)\n"
 	"  --l1-timeout S       seconds before L1 is destroyed (default: 1200)\n"
@@ -109,7 +113,7 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 	       OPT_L1_TIMEOUT, OPT_L1_VCPUS, OPT_L1_MEMORY, OPT_L2_TIMEOUT, OPT_L2_VCPUS,
 	       OPT_L2_MEMORY, OPT_ATTEMPTS, OPT_L0, OPT_SAMPLE_MS, OPT_TIMELINE_MS, OPT_CHECK, OPT_IDLE,
 	       OPT_IO_DISK, OPT_IO_NET, OPT_SECOND_VM, OPT_L1_CMDLINE, OPT_TB_CACHE, OPT_WORKLOAD,
-	       OPT_WORKLOAD_FILE, OPT_HELP };
+	       OPT_WORKLOAD_FILE, OPT_L2_FULL, OPT_HELP };
 	static const struct option options[] = {
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "results", required_argument, NULL, OPT_RESULTS },
@@ -134,6 +138,7 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		{ "io-disk", required_argument, NULL, OPT_IO_DISK },
 		{ "io-net", required_argument, NULL, OPT_IO_NET },
 		{ "second-vm", no_argument, NULL, OPT_SECOND_VM },
+		{ "l2-full", no_argument, NULL, OPT_L2_FULL },
 		{ "workload", required_argument, NULL, OPT_WORKLOAD },
 		{ "workload-file", required_argument, NULL, OPT_WORKLOAD_FILE },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -243,6 +248,9 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		case OPT_SECOND_VM:
 			o.l2.second_vm = true;
 			break;
+		case OPT_L2_FULL:
+			o.l2_full = true;
+			break;
 		case OPT_WORKLOAD:
 		case OPT_WORKLOAD_FILE: {
 			char why[256];
@@ -282,10 +290,15 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		fprintf(stderr, "exitlab: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
-	/* Workloads are phases of exitlab-phases, which only the libvirt chain's L2 runs. */
-	if (o.workloads.n && (bench || o.l0 != &l0_libvirt_backend)) {
+	if (o.l2_full && o.l0 != &l0_bochs_backend) {
+		fprintf(stderr, "exitlab: --l2-full is for --l0 bochs: the libvirt chain's L2 is the "
+				"full one already\n");
+		return -EINVAL;
+	}
+	/* Workloads are phases of exitlab-phases, which only the full chain's L2 runs. */
+	if (o.workloads.n && (bench || (o.l0 != &l0_libvirt_backend && !o.l2_full))) {
 		fprintf(stderr, "exitlab: --workload and --workload-file need 'exitlab run' with "
-				"--l0 libvirt\n");
+				"--l0 libvirt, or --l0 bochs --l2-full\n");
 		return -EINVAL;
 	}
 	/*

@@ -260,6 +260,7 @@ static struct json_object *environment(const struct run_opts *o, const struct l1
 	json_object_object_add(env, "l1_memory_mib", json_object_new_int((int)o->l1_memory_mib));
 	json_object_object_add(env, "tb_cache_mib", json_object_new_int((int)o->tb_cache_mib));
 	json_object_object_add(env, "l1_cmdline_extra", json_object_new_string(o->l1_cmdline_extra));
+	json_object_object_add(env, "l2_mode", json_object_new_string(l2_mode_name(o->l2.mode)));
 	json_object_object_add(env, "workloads",
 			       run_workloads_json(o->workloads.items, o->workloads.n));
 	if (l1)
@@ -505,8 +506,10 @@ static enum l0_outcome_kind attempt(const struct run_opts *o, const struct run_p
 	log_info("L1: stopped after %.1f s", out->l1_seconds);
 	timings_add(steps, "L0", "L1, boot to power-off", out->l1_seconds);
 	r = read_bundle(p, ret_bundle);
-	if (r == 0)
+	if (r == 0 && host->ops->keeps_l1_state)
 		keep_l1_state(p, *ret_bundle);
+	else if (*ret_bundle && !host->ops->keeps_l1_state)
+		json_object_object_del(*ret_bundle, "l1_state");
 	add_l1_timings(*ret_bundle, steps);
 	if (r == -EPROTO) /* the L1 image's agent is another version's: so is every boot's */
 		return l0_outcome_set(out, L0_FATAL, r, "L1's agent speaks another contract: "

@@ -22,6 +22,8 @@ struct run_opts {
 	const char *l1_cmdline_extra; /* appended to L1's kernel command line; "" for none */
 	unsigned attempts; /* boots of L1 before giving up */
 	struct l2_params l2;
+	/* --l2-full: under --l0 bochs too, L2 with systemd and cloud-init through libvirt */
+	bool l2_full;
 	struct seed_phases phases;
 	struct run_workloads workloads; /* L2's workload phases, in order */
 	const char *report_tool; /* NULL: no report after the run */

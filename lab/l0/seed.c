@@ -196,16 +196,11 @@ int seed_meta_data(const struct seed_config *cfg, char **ret_text)
 	return 0;
 }
 
-int seed_build_iso(const struct seed_config *cfg, const char *dir, const char *iso_path,
-		   const char *log_path)
+int seed_write_documents(const struct seed_config *cfg, const char *dir)
 {
 	_cleanup_free_ char *user_data = NULL, *meta_data = NULL;
 	_cleanup_free_ char *ud_path = xasprintf("%s/user-data", dir);
 	_cleanup_free_ char *md_path = xasprintf("%s/meta-data", dir);
-	char *argv[] = {
-		"genisoimage", "-quiet", "-output", (char *)iso_path, "-volid", "cidata",
-		"-joliet", "-rock", ud_path, md_path, NULL,
-	};
 	int r;
 
 	r = seed_user_data(cfg, &user_data);
@@ -220,7 +215,21 @@ int seed_build_iso(const struct seed_config *cfg, const char *dir, const char *i
 	r = write_file_atomic(ud_path, user_data, strlen(user_data));
 	if (r < 0)
 		return r;
-	r = write_file_atomic(md_path, meta_data, strlen(meta_data));
+	return write_file_atomic(md_path, meta_data, strlen(meta_data));
+}
+
+int seed_build_iso(const struct seed_config *cfg, const char *dir, const char *iso_path,
+		   const char *log_path)
+{
+	_cleanup_free_ char *ud_path = xasprintf("%s/user-data", dir);
+	_cleanup_free_ char *md_path = xasprintf("%s/meta-data", dir);
+	char *argv[] = {
+		"genisoimage", "-quiet", "-output", (char *)iso_path, "-volid", "cidata",
+		"-joliet", "-rock", ud_path, md_path, NULL,
+	};
+	int r;
+
+	r = seed_write_documents(cfg, dir);
 	if (r < 0)
 		return r;
 	r = run_command(argv, log_path);

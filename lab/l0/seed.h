@@ -54,6 +54,9 @@ char *seed_workload_phase(const struct seed_workload *w, size_t index);
 int seed_user_data(const struct seed_config *cfg, char **ret_text);
 int seed_meta_data(const struct seed_config *cfg, char **ret_text);
 
+/* Writes user-data and meta-data into dir (made if missing). */
+int seed_write_documents(const struct seed_config *cfg, const char *dir);
+
 /* Writes user-data and meta-data into dir and packs them into iso_path (volume "cidata"). */
 int seed_build_iso(const struct seed_config *cfg, const char *dir, const char *iso_path,
 		   const char *log_path);

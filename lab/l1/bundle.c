@@ -65,6 +65,42 @@ static char *find_results_disk(const struct agent_paths *paths)
 	return NULL;
 }
 
+char *bundle_disk_by_model(const struct agent_paths *paths, const char *model)
+{
+	_cleanup_(closedirp) DIR *d = opendir(paths->block_devices);
+	struct dirent *de;
+
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL, *value = NULL;
+		size_t n;
+
+		if (strncmp(de->d_name, "sd", 2) != 0)
+			continue;
+		path = xasprintf("%s/%s/device/model", paths->block_devices, de->d_name);
+		if (read_file(path, &value, NULL) < 0)
+			continue;
+		/* SCSI's INQUIRY pads the product with blanks; sysfs adds a newline. */
+		n = strlen(value);
+		while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\n'))
+			value[--n] = '\0';
+		if (strcmp(value, model) == 0)
+			return xasprintf("%s/%s", paths->dev, de->d_name);
+	}
+	return NULL;
+}
+
+char *bundle_l0_disk(const struct agent_paths *paths, const char *fixed, const char *model)
+{
+	char *found;
+
+	if (access(fixed, F_OK) == 0)
+		return strdup(fixed);
+	found = bundle_disk_by_model(paths, model);
+	return found ? found : strdup(fixed);
+}
+
 int bundle_send(struct agent *a)
 {
 	const char *text = json_object_to_json_string_ext(a->bundle, JSON_C_TO_STRING_PLAIN);

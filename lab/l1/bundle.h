@@ -3,6 +3,7 @@
 #define EXITLAB_BUNDLE_H
 
 struct agent;
+struct agent_paths;
 
 /*
  * Sends the bundle to L0: one line on the EXITLAB_BUNDLE_PORT virtio-serial
@@ -10,5 +11,18 @@ struct agent;
  * errno (logged).
  */
 int bundle_send(struct agent *a);
+
+/*
+ * The disk L0 attached where L1's disks are IDE (exitlab/contract.h): the
+ * device path (dev/sdX) of the first sdX whose ATA model, trailing blanks
+ * cut, is model; NULL when there is none. The caller frees it.
+ */
+char *bundle_disk_by_model(const struct agent_paths *paths, const char *model);
+
+/*
+ * fixed when it exists (libvirt's /dev/vdX), else the disk whose model is
+ * model, else fixed again (for the caller's message). The caller frees it.
+ */
+char *bundle_l0_disk(const struct agent_paths *paths, const char *fixed, const char *model);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "bundle.h"
 #include "domxml.h"
 #include "exitlab/contract.h"
 #include "host_timeline.h"
@@ -112,7 +113,8 @@ static int libvirt_start(struct agent *a)
 	return 0;
 }
 
-static int l2_xml(const struct agent *a, char **ret_xml)
+/* seed and root: L1's devices for them (bundle_l0_disk()). */
+static int l2_xml(const struct agent *a, const char *seed, const char *root, char **ret_xml)
 {
 	_cleanup_free_ char *name = xasprintf("exitlab-l2-%s", a->params.run_id);
 	_cleanup_free_ char *cmdline = xasprintf(L2_CMDLINE_FIXED " exitlab.sample_ms=%u",
@@ -128,9 +130,8 @@ static int l2_xml(const struct agent *a, char **ret_xml)
 		.initrd = EXITLAB_L2_INITRAMFS,
 		.cmdline = cmdline,
 		.disks = {
-			{ .path = a->paths->l2_root_device, .format = "raw", .target = "vda",
-			  .block = true },
-			{ .path = a->paths->seed_device, .format = "raw", .target = "vdb", .block = true,
+			{ .path = root, .format = "raw", .target = "vda", .block = true },
+			{ .path = seed, .format = "raw", .target = "vdb", .block = true,
 			  .readonly = true },
 		},
 		.n_disks = 2,
@@ -170,17 +171,24 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 		.cpu = agent_vm_cpuset(a) ? 0 : -1,
 	};
 	_cleanup_free_ char *release = NULL;
+	/* virtio under libvirt; IDE disks named by their model under Bochs. */
+	_cleanup_free_ char *seed = bundle_l0_disk(a->paths, a->paths->seed_device,
+						   EXITLAB_SEED_DISK_MODEL);
+	_cleanup_free_ char *root = bundle_l0_disk(a->paths, a->paths->l2_root_device,
+						   EXITLAB_L2_ROOT_DISK_MODEL);
 	char err[1024];
 	pid_t second_vm = 0;
 	int r;
 
-	if (access(a->paths->seed_device, R_OK) < 0 || access(a->paths->l2_root_device, R_OK) < 0)
-		return agent_fail(a, -ENODEV, "L1 lacks %s (seed) or %s (L2 root): L0 attached the "
-				  "wrong disks", a->paths->seed_device, a->paths->l2_root_device);
+	if (access(seed, R_OK) < 0 || access(root, R_OK) < 0)
+		return agent_fail(a, -ENODEV, "L1 lacks %s (seed) or %s (L2 root), and no disk of "
+				  "model %s or %s: L0 attached the wrong disks", seed, root,
+				  EXITLAB_SEED_DISK_MODEL, EXITLAB_L2_ROOT_DISK_MODEL);
+	log_info("L1: L2's root is %s, its seed %s", root, seed);
 	if (access(EXITLAB_L2_KERNEL, R_OK) < 0 || access(EXITLAB_L2_INITRAMFS, R_OK) < 0)
 		return agent_fail(a, -ENOENT, "L1's image lacks L2's kernel or initramfs (%s): "
 				  "rebuild the images with 'make images'", EXITLAB_L2_BOOT_DIR);
-	r = l2_xml(a, &xml);
+	r = l2_xml(a, seed, root, &xml);
 	if (r < 0)
 		return agent_fail(a, r, "cannot build the L2 domain XML: %s", strerror(-r));
 	if (read_file(EXITLAB_L2_BOOT_DIR "/kernel-release", &release, NULL) == 0)

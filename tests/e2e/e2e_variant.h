@@ -79,6 +79,8 @@ static inline int e2e_variant_load(const char *path, const char *name, struct e2
 			snprintf(ret->checks, sizeof(ret->checks), "%s", value);
 		else if (!strcmp(key, "requires"))
 			snprintf(ret->requires, sizeof(ret->requires), "%s", value);
+		else if (!strcmp(key, "make_test"))
+			; /* tests/e2e.mk's, not the program's */
 		else
 			fprintf(stderr, "# e2e: %s [%s]: unknown key '%s'\n", path, name, key);
 	}
@@ -105,7 +107,8 @@ static inline bool e2e_variant_checks(const struct e2e_variant *v, const char *c
 /*
  * `exitlab run` for the variant: the binary, the run's id (its prefix and the
  * time) and where images and results are, then the table's options.
- * Environment: EXITLAB (the binary), EXITLAB_IMAGES, EXITLAB_RESULTS.
+ * Environment: EXITLAB (the binary), EXITLAB_IMAGES, EXITLAB_RESULTS;
+ * EXITLAB_E2E_RUN_PREFIX before the run's id (sessions sharing a host).
  * Returns argv (NULL-terminated, static storage) and the run's directory.
  */
 static inline char **e2e_variant_argv(const struct e2e_variant *v, char *run_dir, size_t len)
@@ -115,7 +118,8 @@ static inline char **e2e_variant_argv(const struct e2e_variant *v, char *run_dir
 	const char *results = e2e_env_or("EXITLAB_RESULTS", "build/test-results");
 	size_t n = 0, i;
 
-	snprintf(run_id, sizeof(run_id), "%s-%ld", v->run_id, (long)time(NULL));
+	snprintf(run_id, sizeof(run_id), "%s%s-%ld", e2e_env_or("EXITLAB_E2E_RUN_PREFIX", ""),
+		 v->run_id, (long)time(NULL));
 	snprintf(run_dir, len, "%s/%s", results, run_id);
 	argv[n++] = (char *)e2e_env_or("EXITLAB", "build/lab/exitlab");
 	argv[n++] = "run";

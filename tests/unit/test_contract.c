@@ -2,7 +2,8 @@
 /*
  * Both ends of the L0-L1 bundle transport (exitlab/contract.h) against each
  * other: the agent's bundle_send() on a fake sysfs and /dev, and L0's side
- * of the results disk (bochs.c) that creates the disk and reads it back.
+ * of the results disk (bochs.c) that creates the disk and reads it back;
+ * the disks L0 names by model for an L1 without virtio, found by the agent.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -139,6 +140,87 @@ static void virtio_port_by_name(void **state)
 	(void)unlink(other_name);
 }
 
+static void write_model(const char *disk, const char *model)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/block/%s/device", top, disk);
+	_cleanup_free_ char *path = xasprintf("%s/model", dir);
+
+	assert_int_equal(mkdir_p(dir, 0755), 0);
+	assert_int_equal(write_file_atomic(path, model, strlen(model)), 0);
+}
+
+/*
+ * Bochs' L1: IDE disks in whatever order, the seed and L2's root known by
+ * their ATA model as sysfs shows it (INQUIRY's 16 blank-padded characters).
+ */
+static void l0_disks_by_model(void **state)
+{
+	_cleanup_free_ char *seed = NULL, *root = NULL, *none = NULL, *want_seed = in_top("dev/sdc");
+	_cleanup_free_ char *want_root = in_top("dev/sde"), *vdb = in_top("dev/vdb");
+	_cleanup_free_ char *fixed = NULL, *fallback = NULL, *missing = NULL;
+	struct fake_l1 f;
+
+	(void)state;
+	/* sysfs' model is SCSI's product field: the contract's names must fit it. */
+	assert_true(strlen(EXITLAB_SEED_DISK_MODEL) <= 16);
+	assert_true(strlen(EXITLAB_L2_ROOT_DISK_MODEL) <= 16);
+	write_model("sda", "Generic 1234    \n");
+	write_model("sdb", "EXITLAB-SEED-X  \n"); /* a longer name is another disk */
+	write_model("sdc", "EXITLAB-SEED    \n");
+	write_model("sde", EXITLAB_L2_ROOT_DISK_MODEL " \n");
+	fake_l1_init(&f, "unused");
+	seed = bundle_disk_by_model(&f.paths, EXITLAB_SEED_DISK_MODEL);
+	root = bundle_disk_by_model(&f.paths, EXITLAB_L2_ROOT_DISK_MODEL);
+	none = bundle_disk_by_model(&f.paths, "EXITLAB-NONE");
+	assert_non_null(seed);
+	assert_string_equal(seed, want_seed);
+	assert_non_null(root);
+	assert_string_equal(root, want_root);
+	assert_null(none);
+
+	/* libvirt's virtio disk first, where it exists; the model's disk otherwise. */
+	assert_int_equal(write_file_atomic(vdb, "", 0), 0);
+	fixed = bundle_l0_disk(&f.paths, vdb, EXITLAB_SEED_DISK_MODEL);
+	assert_string_equal(fixed, vdb);
+	(void)unlink(vdb);
+	fallback = bundle_l0_disk(&f.paths, vdb, EXITLAB_SEED_DISK_MODEL);
+	assert_string_equal(fallback, want_seed);
+	/* Neither: the fixed path, for the agent's message. */
+	missing = bundle_l0_disk(&f.paths, vdb, "EXITLAB-NONE");
+	assert_string_equal(missing, vdb);
+	fake_l1_free(&f);
+}
+
+/* L0's side: the full chain's Bochs gets L2's disk and the seed's model; the minimal one neither. */
+static void bochs_config_disks(void **state)
+{
+	struct bochs_l1 b = { .kernel = "k", .initrd = "i", .l1_image = "/img/l1.img",
+			      .work_dir = "/w", .cmdline = "", .memory_mib = 1024,
+			      .console_log = "/w/console" };
+	_cleanup_free_ char *minimal = NULL, *full = NULL;
+
+	(void)state;
+	minimal = bochs_config(&b, "/w/boot.img", "/w/results.img", "/w/l1.redolog",
+			       "/w/l2.redolog", "/w/bochs.log");
+	assert_null(strstr(minimal, "ata1-slave"));
+	assert_null(strstr(minimal, "model=\""));
+	assert_non_null(strstr(minimal, "memory: guest=1024, host=1024\n"));
+
+	b.l2_image = "/img/l2.img";
+	b.seed_dir = "/r/seed";
+	b.memory_mib = 4096;
+	full = bochs_config(&b, "/w/boot.img", "/w/results.img", "/w/l1.redolog",
+			    "/w/l2.redolog", "/w/bochs.log");
+	assert_non_null(strstr(full, "ata0-master: type=disk, path=\"/w/boot.img\", mode=flat, "
+				     "model=\"" EXITLAB_SEED_DISK_MODEL "\"\n"));
+	/* Volatile: L2's writes go to the run's redo log, never into the cached image. */
+	assert_non_null(strstr(full, "ata1-slave: type=disk, path=\"/img/l2.img\", mode=volatile, "
+				     "journal=\"/w/l2.redolog\", model=\"" EXITLAB_L2_ROOT_DISK_MODEL
+				     "\"\n"));
+	/* Bochs takes at most 2048 MiB of the host's memory for a guest. */
+	assert_non_null(strstr(full, "memory: guest=4096, host=2048\n"));
+}
+
 static void nowhere_to_send(void **state)
 {
 	struct fake_l1 f;
@@ -154,6 +236,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(results_disk_round_trip),
 		cmocka_unit_test(virtio_port_by_name),
+		cmocka_unit_test(l0_disks_by_model),
+		cmocka_unit_test(bochs_config_disks),
 		cmocka_unit_test(nowhere_to_send),
 	};
 

@@ -33,6 +33,7 @@ enum fake_boot {
 	BOOT_STALL,       /* the backend says: retry */
 	BOOT_BROKEN,      /* the backend says: fatal */
 	BOOT_INTERRUPTED,
+	BOOT_GOOD_STATE,  /* a good bundle with L1's state for its next boot */
 };
 
 static struct {
@@ -51,7 +52,7 @@ static int fake_prepare(void *data, const struct run_opts *o, const struct run_p
 	return fake.prepare_result;
 }
 
-static char *good_bundle(const char *schema, bool second_vm_running)
+static char *good_bundle(const char *schema, bool second_vm_running, bool with_state)
 {
 	static struct fake_kvm k;
 	struct cpuid_source src = { .cpuid = fake_cpuid, .ctx = &k };
@@ -72,6 +73,13 @@ static char *good_bundle(const char *schema, bool second_vm_running)
 	json_object_object_add(l2, "second_vm", vm);
 	json_object_object_add(b, "l2", l2);
 	json_object_object_add(b, "snapshots", snaps);
+	if (with_state) {
+		struct json_object *state = json_object_new_object(), *caps = json_object_new_object();
+
+		json_object_object_add(caps, "qemu.xml", json_object_new_string("<qemuCaps/>"));
+		json_object_object_add(state, "libvirt_qemu_caps", caps);
+		json_object_object_add(b, "l1_state", state);
+	}
 	text = strdup(json_object_to_json_string(b));
 	json_object_put(b);
 	return text;
@@ -93,8 +101,9 @@ static enum l0_outcome_kind fake_boot(void *data, const struct run_opts *o,
 	case BOOT_GOOD:
 	case BOOT_OLD_AGENT:
 	case BOOT_SECOND_VM_DIED:
+	case BOOT_GOOD_STATE:
 		bundle = good_bundle(step == BOOT_OLD_AGENT ? "exitlab-l1/0" : EXITLAB_BUNDLE_SCHEMA,
-				     step != BOOT_SECOND_VM_DIED);
+				     step != BOOT_SECOND_VM_DIED, step == BOOT_GOOD_STATE);
 		assert_int_equal(write_file_atomic(p->bundle, bundle, strlen(bundle)), 0);
 		/* fall through */
 	case BOOT_NO_BUNDLE:
@@ -129,7 +138,7 @@ static void fake_close(void *data)
 	fake.closes++;
 }
 
-static const struct l0_backend_ops fake_backend = {
+static struct l0_backend_ops fake_backend = {
 	.name = "fake",
 	.data_size = sizeof(int),
 	.prepare = fake_prepare,
@@ -144,7 +153,8 @@ static char top[] = "/tmp/exitlab-test-run-XXXXXX";
 
 static int setup(void **state)
 {
-	static const char *const images[] = { "vmlinuz", "initrd.img", "l1.img", "l2.img" };
+	static const char *const images[] = { "vmlinuz", "initrd.img", "l1.img", "l2.img",
+					      "l1.img.key" };
 	static const char *const dirs[] = { "images" };
 	size_t i;
 
@@ -323,6 +333,60 @@ static void boots_nothing_when_prepare_fails(void **state)
 	assert_int_equal(fake.closes, 1);
 }
 
+/*
+ * L1's state for its next boot is kept only by a backend that says so
+ * (libvirt); Bochs' L1 has another CPU, whose libvirt caps would replace
+ * TCG's. Either way it is not in the run's bundle.json.
+ */
+static void keeps_l1_state_only_where_the_backend_does(void **state)
+{
+	static const enum fake_boot script[] = { BOOT_GOOD_STATE };
+	_cleanup_free_ char *tar = xasprintf("%s/images/l1-state.tar", top);
+	_cleanup_free_ char *bundle_path = xasprintf("%s/results/nostate/bundle.json", top);
+	_cleanup_free_ char *bundle = NULL;
+
+	(void)state;
+	(void)unlink(tar);
+	fake_backend.keeps_l1_state = false;
+	assert_int_equal(run_script("nostate", 1, script, 1), 0);
+	assert_false(file_exists(tar));
+	assert_int_equal(read_file(bundle_path, &bundle, NULL), 0);
+	assert_null(strstr(bundle, "l1_state"));
+
+	fake_backend.keeps_l1_state = true;
+	assert_int_equal(run_script("state", 1, script, 1), 0);
+	fake_backend.keeps_l1_state = false;
+	assert_true(file_exists(tar));
+}
+
+/* --l0 bochs: the minimal L2 by default, the full chain with --l2-full. */
+static void bochs_settles_the_l2_mode(void **state)
+{
+	struct run_opts o = { .l2 = L2_PARAMS_DEFAULT, .l1_memory_mib = 4096 };
+
+	(void)state;
+	o.l2.mode = L2_MODE_RUN;
+	assert_int_equal(l0_bochs_backend.settle_options(&o, false, false), 0);
+	assert_int_equal(o.l2.mode, L2_MODE_MINIMAL);
+	assert_int_equal(o.l1_memory_mib, 1024);
+	assert_int_equal(o.l2.memory_mib, 256);
+
+	o = (struct run_opts){ .l2 = L2_PARAMS_DEFAULT, .l1_memory_mib = 4096, .l2_full = true };
+	assert_int_equal(l0_bochs_backend.settle_options(&o, false, false), 0);
+	assert_int_equal(o.l2.mode, L2_MODE_RUN);
+	assert_int_equal(o.l1_memory_mib, 2048);
+	assert_int_equal(o.l2.memory_mib, 1024); /* make lab's */
+
+	o = (struct run_opts){ .l2 = L2_PARAMS_DEFAULT, .l1_memory_mib = 4096, .l2_full = true };
+	assert_int_equal(l0_bochs_backend.settle_options(&o, true, false), 0);
+	assert_int_equal(o.l1_memory_mib, 4096); /* the user's */
+
+	/* The bench under Bochs boots minimal L2s only. */
+	o = (struct run_opts){ .l2 = L2_PARAMS_DEFAULT, .l2_full = true };
+	o.l2.mode = L2_MODE_BENCH;
+	assert_int_equal(l0_bochs_backend.settle_options(&o, false, false), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +397,8 @@ int main(void)
 		cmocka_unit_test(retries_a_boot_without_results),
 		cmocka_unit_test(stops_on_another_contract),
 		cmocka_unit_test(boots_nothing_when_prepare_fails),
+		cmocka_unit_test(keeps_l1_state_only_where_the_backend_does),
+		cmocka_unit_test(bochs_settles_the_l2_mode),
 	};
 
 	log_init();

@@ -10,7 +10,7 @@
  * another one, and the agent's bundle carries it back in its schema name.
  * Bump it whenever anything below or the bundle's fields change meaning.
  */
-#define EXITLAB_CONTRACT_VERSION 2
+#define EXITLAB_CONTRACT_VERSION 3
 #define EXITLAB_BUNDLE_SCHEMA "exitlab-l1/1"
 
 /* The virtio-serial port that carries the agent's bundle from L1 to L0. */
@@ -63,5 +63,18 @@
 #define EXITLAB_RESULTS_DISK_MAGIC "EXITLAB-RESULTS-DISK/1\n"
 #define EXITLAB_RESULTS_DISK_OFFSET 4096
 #define EXITLAB_RESULTS_DISK_SIZE (16u << 20)
+
+/*
+ * Where L1's disks are not virtio (Bochs: IDE, /dev/sdX in the order the
+ * kernel probed them), the seed and L2's root are the disks whose ATA model
+ * (/sys/block/sdX/device/model, at most 16 characters) is one of these; under
+ * libvirt they are /dev/vdb and /dev/vdc. Bochs' four IDE places hold the
+ * boot disk, L1's root, the results disk and L2's root, so its seed is the
+ * boot disk itself: a FAT volume labelled CIDATA with user-data and
+ * meta-data beside L1's kernel, which cloud-init's NoCloud reads as it reads
+ * the ISO libvirt's L1 passes on.
+ */
+#define EXITLAB_SEED_DISK_MODEL "EXITLAB-SEED"
+#define EXITLAB_L2_ROOT_DISK_MODEL "EXITLAB-L2-ROOT"
 
 #endif
