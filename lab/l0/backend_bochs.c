@@ -34,6 +34,12 @@
 
 static int bochs_settle_options(struct run_opts *o, bool l1_memory_set, bool l2_memory_set)
 {
+	/* bochsrc's cpu: count=1; env.json must say what ran. */
+	if (o->l1_vcpus > 1) {
+		fprintf(stderr, "exitlab: --l1-vcpus %u: Bochs' L1 has one CPU\n", o->l1_vcpus);
+		return -EINVAL;
+	}
+	o->l1_vcpus = 1;
 	if (o->l2_full) {
 		if (o->l2.mode != L2_MODE_RUN) {
 			fprintf(stderr, "exitlab: --l2-full is for 'exitlab run': the bench under "

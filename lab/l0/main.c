@@ -306,10 +306,11 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 	 * with one L1 CPU for each of L2's vCPUs besides it, L2's vCPUs do not
 	 * share a CPU (docs/2026-11-26-l1-failures-under-tcg.md: a third of the time saved).
 	 */
-	if (!o.l1_vcpus)
-		o.l1_vcpus = o.l2.vcpus + 1 > 64 ? 64 : o.l2.vcpus + 1;
+	/* Before the default below: a backend sees whether the user chose L1's vCPUs. */
 	if (o.l0->settle_options && o.l0->settle_options(&o, l1_memory_set, l2_memory_set) < 0)
 		return -EINVAL;
+	if (!o.l1_vcpus)
+		o.l1_vcpus = o.l2.vcpus + 1 > 64 ? 64 : o.l2.vcpus + 1;
 	if (run_id) {
 		if (!run_id_valid(run_id)) {
 			fprintf(stderr, "exitlab: --run-id '%s': use 1-64 of [A-Za-z0-9._-], "

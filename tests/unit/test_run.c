@@ -370,6 +370,10 @@ static void bochs_settles_the_l2_mode(void **state)
 	assert_int_equal(o.l2.mode, L2_MODE_MINIMAL);
 	assert_int_equal(o.l1_memory_mib, 1024);
 	assert_int_equal(o.l2.memory_mib, 256);
+	/* Bochs' L1 has one CPU, whatever L2 has, and env.json says so. */
+	assert_int_equal(o.l1_vcpus, 1);
+	o = (struct run_opts){ .l2 = L2_PARAMS_DEFAULT, .l1_vcpus = 2 };
+	assert_int_equal(l0_bochs_backend.settle_options(&o, false, false), -EINVAL);
 
 	o = (struct run_opts){ .l2 = L2_PARAMS_DEFAULT, .l1_memory_mib = 4096, .l2_full = true };
 	assert_int_equal(l0_bochs_backend.settle_options(&o, false, false), 0);
