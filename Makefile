@@ -66,8 +66,15 @@ assemble-overlays:
 	@cmp -s $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe || \
 		install -m 0755 $(PROBE) $(OVERLAY)/l2/usr/local/bin/exitlab-probe
 
-images: overlays
-	@$(MAKE) -s -C images L1_OVERLAY=$(OVERLAY)/l1 L2_OVERLAY=$(OVERLAY)/l2
+# The two bases (mmdebstrap: waiting on the mirror and dpkg as much as on a
+# CPU) build while the modules compile, as neither needs the other; then the
+# images, from the bases and the overlays.
+images: deps
+	@$(MAKE) -s -C images bases & bases=$$!; \
+	$(MAKE) -s overlays; status=$$?; \
+	wait $$bases || exit 1; \
+	[ $$status -eq 0 ] || exit $$status; \
+	$(MAKE) -s -C images L1_OVERLAY=$(OVERLAY)/l1 L2_OVERLAY=$(OVERLAY)/l2
 
 # Checked before the images are built: the report reads results/<RUN_ID>.
 lab-args:
