@@ -459,8 +459,12 @@ static int write_plots(const struct run *r, const char *dir, const struct cycle_
 		const struct sample *s = &r->samples[i], *prev = i ? &r->samples[i - 1] : NULL;
 		double dt = prev ? s->t - prev->t : 0;
 
-		/* No samples for a while (the guest rebooting): a blank line breaks the curve. */
-		if (typical_dt > 0 && dt > 3 * typical_dt)
+		/*
+		 * No samples for a while (the guest rebooting): a blank line breaks the curve.
+		 * Points from the marks alone are uneven by nature (a phase, then the step to the
+		 * next): the curve runs through them all.
+		 */
+		if (!r->samples_from_marks && typical_dt > 0 && dt > 3 * typical_dt)
 			fprintf(f, "\n");
 		fprintf(f, "%.3f %llu", s->t, (unsigned long long)s->total);
 		for (j = 0; j < top; j++)
