@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libxml/xmlwriter.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -182,6 +183,11 @@ static bool dom_config_valid(const struct dom_config *cfg)
 	return true;
 }
 
+const char *dom_qboot_rom(void)
+{
+	return access(DOM_QBOOT_ROM, R_OK) == 0 ? DOM_QBOOT_ROM : NULL;
+}
+
 int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml)
 {
 	_cleanup_(xml_bufferp) xmlBufferPtr buf = NULL;
@@ -221,6 +227,13 @@ int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml)
 	X(attr(w, "machine", "pc"));
 	X(xmlTextWriterWriteString(w, BAD_CAST "hvm"));
 	X(end(w));
+	if (cfg->firmware_rom) {
+		X(start(w, "loader"));
+		X(attr(w, "type", "rom"));
+		X(attr(w, "readonly", "yes"));
+		X(xmlTextWriterWriteString(w, BAD_CAST cfg->firmware_rom));
+		X(end(w));
+	}
 	X(elem_text(w, "kernel", cfg->kernel));
 	if (cfg->initrd)
 		X(elem_text(w, "initrd", cfg->initrd));

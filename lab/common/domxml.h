@@ -47,7 +47,19 @@ struct dom_config {
 	bool user_network;       /* a virtio NIC on QEMU's user network: the host is 10.0.2.2 */
 	bool reboot_in_place;    /* a guest reboot resets it inside the same QEMU (same KVM VM) */
 	unsigned tcg_tb_cache_mib; /* TCG's translation cache; 0: QEMU's default (1 GiB in 7.2) */
+	const char *firmware_rom; /* a BIOS ROM (libvirt's <loader type='rom'>); NULL: SeaBIOS */
 };
+
+/*
+ * qboot, the minimal BIOS Debian's qemu-system-data ships: it loads the
+ * kernel QEMU was given straight from fw_cfg, where SeaBIOS enumerates and
+ * initialises every device first (seconds under emulation, L2's whole
+ * firmware stage). Direct kernel boot is all the lab's guests do.
+ */
+#define DOM_QBOOT_ROM "/usr/share/qemu/qboot.rom"
+
+/* DOM_QBOOT_ROM if this machine has it, else NULL (SeaBIOS). */
+const char *dom_qboot_rom(void);
 
 /* Domain XML for cfg, or -EINVAL when cfg lacks something libvirt needs. */
 int dom_config_to_xml(const struct dom_config *cfg, char **ret_xml);

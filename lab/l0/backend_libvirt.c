@@ -164,6 +164,7 @@ static int l1_xml(const struct run_opts *o, const struct accel_choice *accel,
 		.n_channels = 1,
 		.console_log = p->console,
 		.tcg_tb_cache_mib = o->tb_cache_mib,
+		.firmware_rom = dom_qboot_rom(),
 	};
 
 	if (l1_state_usable(p))
@@ -246,6 +247,8 @@ static void libvirt_record_environment(void *data, struct json_object *env)
 			       json_object_new_string(lv->accel.cpu == DOM_CPU_HOST
 							      ? "host-passthrough"
 							      : "EPYC,+svm"));
+	json_object_object_add(env, "l1_firmware",
+			       json_object_new_string(dom_qboot_rom() ? dom_qboot_rom() : "seabios"));
 	if (virConnectGetVersion(lv->conn, &hv) == 0)
 		add_version(env, "l0_qemu_version", hv);
 	if (virConnectGetLibVersion(lv->conn, &lib) == 0)

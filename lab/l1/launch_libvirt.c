@@ -138,6 +138,7 @@ static int l2_xml(const struct agent *a, const char *seed, const char *root, cha
 		.channels = { { .name = EXITLAB_RESULTS_PORT, .path = a->paths->l2_results } },
 		.n_channels = 1,
 		.console_log = a->paths->l2_console,
+		.firmware_rom = dom_qboot_rom(),
 		.user_network = true,
 		.reboot_in_place = true,
 	};
@@ -194,6 +195,7 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 	if (read_file(EXITLAB_L2_BOOT_DIR "/kernel-release", &release, NULL) == 0)
 		release[strcspn(release, "\n")] = '\0';
 	agent_add_str(l2, "kernel", release);
+	agent_add_str(l2, "firmware", dom_qboot_rom() ? dom_qboot_rom() : "seabios");
 	if (a->params.second_vm) {
 		int sr = second_vm_start(a, &second_vm);
 

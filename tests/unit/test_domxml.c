@@ -71,6 +71,26 @@ static void tcg_svm_domain(void **state)
 	assert_xpath(xml, "string(/domain/devices/memballoon/@model)", "none");
 	/* QEMU's own translation cache size unless asked. */
 	assert_xpath(xml, "string(count(/domain/features/tcg))", "0");
+	/* SeaBIOS, libvirt's default, unless a ROM is named. */
+	assert_xpath(xml, "string(count(/domain/os/loader))", "0");
+	free(xml);
+}
+
+/* qboot as the BIOS: libvirt's <loader type='rom'>, which it passes as -bios. */
+static void firmware_rom_loader(void **state)
+{
+	struct dom_config c = l1_like();
+	char *xml = NULL;
+
+	(void)state;
+	c.firmware_rom = DOM_QBOOT_ROM;
+	assert_int_equal(dom_config_to_xml(&c, &xml), 0);
+	assert_xpath(xml, "string(/domain/os/loader)", "/usr/share/qemu/qboot.rom");
+	assert_xpath(xml, "string(/domain/os/loader/@type)", "rom");
+	assert_xpath(xml, "string(/domain/os/loader/@readonly)", "yes");
+	/* libvirt's schema: <loader> between <type> and <kernel>. */
+	assert_xpath(xml, "name(/domain/os/loader/preceding-sibling::*[1])", "type");
+	assert_xpath(xml, "name(/domain/os/loader/following-sibling::*[1])", "kernel");
 	free(xml);
 }
 
@@ -164,6 +184,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tcg_svm_domain),
+		cmocka_unit_test(firmware_rom_loader),
 		cmocka_unit_test(tcg_translation_cache),
 		cmocka_unit_test(kvm_host_domain),
 		cmocka_unit_test(l2_with_network_and_reboot),
