@@ -146,6 +146,32 @@ static int l2_xml(const struct agent *a, const char *seed, const char *root, cha
 	return dom_config_to_xml(&cfg, ret_xml);
 }
 
+/*
+ * The end of libvirt's log of L2's QEMU, with its own UTC timestamps (start,
+ * "shutting down", the signal that ended QEMU), and the UTC time now: where
+ * the time between L2's power-off and libvirt's "stopped" went.
+ */
+static void record_libvirt_qemu_log(struct json_object *l2, const char *guest_match)
+{
+	/* guest_match is "guest=NAME,": the log is /var/log/libvirt/qemu/NAME.log. */
+	_cleanup_free_ char *name = strndup(guest_match + strlen("guest="),
+					    strlen(guest_match) - strlen("guest=") - 1);
+	_cleanup_free_ char *path = xasprintf("/var/log/libvirt/qemu/%s.log", name);
+	_cleanup_free_ char *tail = file_tail(path, 4);
+	char now[64];
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(now, sizeof(now), "%04d-%02d-%02d %02d:%02d:%02d.%03ld+0000", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	agent_add_str(l2, "libvirt_stopped_utc", now);
+	agent_add_str(l2, "libvirt_qemu_log_tail", tail ? tail : "");
+	log_info("L2: libvirt reported it stopped at %s; its QEMU log ends:\n%s", now,
+		 tail ? tail : "(no log)");
+}
+
 static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_seconds)
 {
 	_cleanup_free_ char *xml = NULL;
@@ -225,6 +251,7 @@ static int libvirt_run_l2(struct agent *a, struct json_object *l2, double *ret_s
 			timings_add(a->step.steps, "L1", "L2 domain created (libvirt)",
 				    a->l2_created - (before.tv_sec + before.tv_nsec / 1e9));
 	}
+	record_libvirt_qemu_log(l2, match);
 	net_sink_stop(&sink);
 	if (second_vm > 0)
 		second_vm_stop(a, l2, second_vm);

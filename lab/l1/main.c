@@ -5,6 +5,8 @@
  * agent's sequence is bound to L1 itself: its modules, its libvirt, its
  * QEMU, its virtio-serial port or results disk.
  */
+#include <errno.h>
+#include <string.h>
 #include <sys/reboot.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include "bundle.h"
 #include "kvm_modules.h"
 #include "l2_launcher.h"
+#include "reaper.h"
 #include "util.h"
 #include "vm.h"
 
@@ -31,13 +34,25 @@ static const struct agent_system l1_system = {
 int main(void)
 {
 	int r;
+	pid_t agent = -1;
 
 	log_init();
-	r = agent_run(&l1_system);
-	sync();
-	if (getpid() == 1) {
-		log_info("L1: powering off");
-		(void)reboot(RB_POWER_OFF);
+	/* PID 1 reaps (reaper.h); its child is the agent. */
+	if (getpid() == 1)
+		agent = fork();
+	if (agent == 0 || agent < 0) {
+		if (getpid() == 1)
+			log_error("L1: cannot fork the agent off PID 1 (%s): orphans go unreaped",
+				  strerror(errno));
+		r = agent_run(&l1_system);
+		sync();
+		if (getpid() != 1)
+			return r == 0 ? 0 : 1;
+	} else {
+		r = reaper_wait_for(agent);
+		sync();
 	}
+	log_info("L1: powering off");
+	(void)reboot(RB_POWER_OFF);
 	return r == 0 ? 0 : 1;
 }
