@@ -64,8 +64,8 @@ static const char usage[] =
 	"                       under TCG no VM runs on L1's CPU 0)\n"
 	"  --l1-memory MIB      (default: 4096)\n"
 	"  --l1-cmdline ARGS    more kernel parameters for L1, e.g. 'kvm_amd.npt=0'\n"
-	"  --tb-cache MIB       L1 under TCG: QEMU's translation cache (default: 0, QEMU's\n"
-	"                       own size, 1024 in 7.2; a full cache is flushed whole)\n"
+	"  --tb-cache MIB       L1 under TCG: QEMU's translation cache (default: 2048; 0:\n"
+	"                       QEMU's own, 1024 in 7.2, which a run fills and flushes whole)\n"
 	"  --l2-timeout S       seconds before L2 is destroyed, inside L1 (default: 900)\n"
 	"  --l2-vcpus N         (default: 1)\n"
 	"  --l2-memory MIB      (default: 1024)\n"
@@ -153,6 +153,7 @@ static int run_opts_parse(int argc, char **argv, bool bench, struct run_opts *re
 		.accel = ACCEL_AUTO,
 		.l1_timeout_s = 1200,
 		.l1_memory_mib = 4096,
+		.tb_cache_mib = RUN_DEFAULT_TB_CACHE_MIB,
 		.attempts = 3,
 		.l1_cmdline_extra = "",
 		.l2 = L2_PARAMS_DEFAULT,

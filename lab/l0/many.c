@@ -27,7 +27,7 @@ static const char many_usage[] =
 	"(exitlab run --help lists them). Each run's output goes to DIR/ID-i.log.\n"
 	"  --count N      how many runs (1-100)\n"
 	"  --jobs J       how many at once (default: as many as cores and memory hold,\n"
-	"                 one core and L1's memory + 1 GiB each)\n"
+	"                 one core and L1's memory + its translation cache each)\n"
 	"  --run-id ID    the runs' common name (default: UTC time; soak-<time> for soak)\n"
 	"  --results DIR  (default: results)\n"
 	"soak also writes DIR/ID.soak.json and DIR/ID.soak.md: first-attempt\n"
@@ -35,9 +35,9 @@ static const char many_usage[] =
 	"Exit status: 0 when every run succeeded, 1 when one failed, 2 for bad options.\n";
 
 unsigned many_default_jobs(unsigned count, long cores, long mem_available_mib,
-			   unsigned l1_memory_mib)
+			   unsigned l1_memory_mib, unsigned tb_cache_mib)
 {
-	long by_memory = mem_available_mib / ((long)l1_memory_mib + 1024);
+	long by_memory = mem_available_mib / ((long)l1_memory_mib + (tb_cache_mib ? tb_cache_mib : 1024));
 	long jobs = count;
 
 	if (cores > 0 && jobs > cores)
@@ -444,7 +444,7 @@ int many_main(int argc, char **argv, bool soak,
 		return r > 0 ? 0 : 2;
 	if (!jobs)
 		jobs = many_default_jobs(count, sysconf(_SC_NPROCESSORS_ONLN), mem_available_mib(),
-					 o.l1_memory_mib);
+					 o.l1_memory_mib, o.tb_cache_mib);
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len < 0)
 		return log_error("cannot find my own executable: %s", strerror(errno)), 1;

@@ -21,10 +21,11 @@ int many_main(int argc, char **argv, bool soak,
 /*
  * How many runs at once: at most count, one per host core (a run keeps
  * about one core busy: L1's vCPU that runs L2), and as many as memory holds
- * with l1_memory_mib + 1 GiB each.
+ * with l1_memory_mib + the translation cache each (tb_cache_mib; 0: QEMU
+ * 7.2's own 1 GiB).
  */
 unsigned many_default_jobs(unsigned count, long cores, long mem_available_mib,
-			   unsigned l1_memory_mib);
+			   unsigned l1_memory_mib, unsigned tb_cache_mib);
 
 /*
  * The kind of a failed attempt, from its env.json/failed_attempts.json

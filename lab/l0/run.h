@@ -9,6 +9,14 @@
 
 struct l0_backend_ops;
 
+/*
+ * QEMU 7.2's own 1 GiB fills ~2.3 min into a run and is flushed whole, and
+ * every block is translated again; with 2 GiB, 6 runs of the default chain
+ * took a median 161.4 s against 171.0 s for 10 with 1 GiB, 2 at once
+ * (Welch's t 2.96, 2026-12-02: docs/2026-12-02-fast-chain-3.md).
+ */
+#define RUN_DEFAULT_TB_CACHE_MIB 2048
+
 struct run_opts {
 	/* What runs L1 (backend.h): libvirt with QEMU, or Bochs with emulated VMX. */
 	const struct l0_backend_ops *l0;

@@ -15,15 +15,18 @@ static void jobs_by_cores_and_memory(void **state)
 {
 	(void)state;
 	/* This machine: 2 cores, ~23 GiB free, L1 4 GiB: cores decide. */
-	assert_int_equal(many_default_jobs(4, 2, 23000, 4096), 2);
+	assert_int_equal(many_default_jobs(4, 2, 23000, 4096, 2048), 2);
 	/* Fewer runs than cores. */
-	assert_int_equal(many_default_jobs(1, 8, 64000, 4096), 1);
-	/* Memory decides: 12 GiB holds two of 4 GiB + 1 GiB. */
-	assert_int_equal(many_default_jobs(8, 16, 12288, 4096), 2);
+	assert_int_equal(many_default_jobs(1, 8, 64000, 4096, 2048), 1);
+	/* Memory decides: 12 GiB holds two of 4 GiB + QEMU's own 1 GiB cache... */
+	assert_int_equal(many_default_jobs(8, 16, 12288, 4096, 0), 2);
+	/* ...and 16000 MiB three of those, but two of 4 GiB + a 2 GiB cache. */
+	assert_int_equal(many_default_jobs(8, 16, 16000, 4096, 0), 3);
+	assert_int_equal(many_default_jobs(8, 16, 16000, 4096, 2048), 2);
 	/* Never none, even on a machine that looks full. */
-	assert_int_equal(many_default_jobs(3, 2, 1000, 4096), 1);
+	assert_int_equal(many_default_jobs(3, 2, 1000, 4096, 2048), 1);
 	/* Unknown memory (-1) does not stop the runs. */
-	assert_int_equal(many_default_jobs(3, 2, -1, 4096), 1);
+	assert_int_equal(many_default_jobs(3, 2, -1, 4096, 2048), 1);
 }
 
 static const char *kind_of(const char *json)
