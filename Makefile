@@ -13,9 +13,10 @@ REPORT    := $(BUILD)/report/exitlab-report
 REGRESS   := $(BUILD)/report/exitlab-regress
 CELLS_BIN := $(BUILD)/report/exitlab-cells
 LAB_ARGS  ?=
-# Where L0's QEMU and libvirt come from: backports (QEMU 10.0, libvirt 11.3,
-# measured faster) or bookworm (Debian 12's QEMU 7.2, libvirt 9.0); lab/install-deps.
-L0_STACK  ?= backports
+# Where L0's QEMU and libvirt come from: bookworm (Debian 12's QEMU 7.2,
+# libvirt 9.0) or backports (QEMU 10.0, libvirt 11.3: faster, but L2 on shadow
+# paging hangs with them); lab/install-deps.
+L0_STACK  ?= bookworm
 export L0_STACK
 # make lab RUNS=5: five runs, one report with mean and 95% interval per figure.
 RUNS      ?= 1
